@@ -1,0 +1,217 @@
+"""create_app(settings) -> Starlette. The lifespan loads engines once, off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server import auth
+from server.engines import load_transcriber
+from server.engines.base import Transcriber
+from server.exports import EXPORTERS, MEDIA_TYPES, meeting_json
+from server.modelstore import ModelStore
+from server.settings import Settings
+from server.state import AppState
+from server.store import Store
+from server.transport import stream_endpoint
+from server.wire import CLOSE_DELETED
+from server.workers import InferenceRunner
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+     b"style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    # Page URLs carry tokens: never send them on to anyone.
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+TranscriberFactory = Callable[[Settings], Transcriber]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _state(request: Request) -> AppState:
+    return request.app.state.casenote
+
+
+async def _authorise(request: Request) -> JSONResponse | None:
+    """None when the request carries the access token; else the 401/403 to answer."""
+    state = _state(request)
+    given = (auth.bearer(request.headers.get("authorization"))
+             or request.query_params.get("token") or request.cookies.get("casenote_session"))
+    if auth.same(given, state.token):
+        return None
+    if given and await asyncio.to_thread(state.store.is_share_token, given):
+        return error(403, "a share link only opens its meeting's captions")
+    return error(401, "a valid access token is required")
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def protected(handler: Handler) -> Handler:
+    async def wrapped(request: Request) -> Response:
+        refusal = await _authorise(request)
+        return refusal if refusal is not None else await handler(request)
+    return wrapped
+
+
+async def health(request: Request) -> Response:
+    state = _state(request)
+    if state.load_error:
+        return JSONResponse({"status": "failed", "error": state.load_error}, status_code=503)
+    if state.transcriber is None:
+        return JSONResponse({"status": "loading"}, status_code=503)
+    models = {m.name: Path(m.path).name for m in state.transcriber.models()}
+    return JSONResponse({"status": "ok", "models": {"transcriber": state.transcriber.name,
+                                                    **models}})
+
+
+def _live_duration(state: AppState, meeting_id: str) -> float | None:
+    live = state.meetings.get(meeting_id)
+    return live.session.received_s if live is not None else None
+
+
+async def list_meetings(request: Request) -> Response:
+    state = _state(request)
+    rows = await asyncio.to_thread(state.store.meetings)
+    return JSONResponse({"meetings": [
+        {"id": r.id, "title": r.title, "status": r.status, "created_at": r.created_at,
+         "duration_s": round(_live_duration(state, r.id) or r.duration_s, 3)} for r in rows]})
+
+
+async def _meeting_or_404(request: Request) -> tuple[Any, Any] | Response:
+    state = _state(request)
+    meeting_id = request.path_params["meeting_id"]
+    row = await asyncio.to_thread(state.store.meeting, meeting_id)
+    if row is None:
+        return error(404, "no such meeting")
+    segments = await asyncio.to_thread(state.store.segments, meeting_id)
+    return row, segments
+
+
+async def get_meeting(request: Request) -> Response:
+    found = await _meeting_or_404(request)
+    if isinstance(found, Response):
+        return found
+    row, segments = found
+    duration = _live_duration(_state(request), row.id)
+    return JSONResponse(meeting_json(row, segments, duration))
+
+
+async def get_transcript(request: Request) -> Response:
+    fmt = request.path_params["fmt"]
+    if fmt not in EXPORTERS:
+        return error(404, f"transcripts export as {', '.join(sorted(EXPORTERS))}")
+    found = await _meeting_or_404(request)
+    if isinstance(found, Response):
+        return found
+    row, segments = found
+    body = EXPORTERS[fmt](row, segments)
+    filename = f"{row.id}.{fmt}"
+    return Response(body, media_type=MEDIA_TYPES[fmt],
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+async def delete_meeting(request: Request) -> Response:
+    state = _state(request)
+    meeting_id = request.path_params["meeting_id"]
+    live = state.meetings.get(meeting_id)
+    if live is not None:
+        await live.close_sockets(CLOSE_DELETED, "the meeting was deleted")
+        await live.cancel()
+        await state.meetings.remove(live)
+    deleted = await asyncio.to_thread(state.store.delete_meeting, meeting_id)
+    if not deleted:
+        return error(404, "no such meeting")
+    return Response(status_code=204)
+
+
+async def index(request: Request) -> Response:
+    return FileResponse(WEB_DIR / "index.html")
+
+
+def _load_engines(state: AppState, factory: TranscriberFactory) -> None:
+    try:
+        state.transcriber = factory(state.settings)
+    except Exception as exc:  # task boundary: reported through /v1/health and the log
+        log.exception("loading the speech models failed")
+        state.load_error = str(exc)
+
+
+def default_factory(settings: Settings) -> Transcriber:
+    return load_transcriber(settings, ModelStore(settings.model_cache_dir))
+
+
+def create_app(settings: Settings, token: str,
+               transcriber_factory: TranscriberFactory = default_factory,
+               on_ready: Callable[[], None] | None = None) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = Store(settings.db_path)
+        interrupted = store.mark_live_interrupted()
+        if interrupted:
+            log.info("meetings interrupted by the last shutdown: %s", ", ".join(interrupted))
+        state = AppState(settings=settings, token=token, store=store,
+                         runner=InferenceRunner())
+        app.state.casenote = state
+        loading = asyncio.create_task(asyncio.to_thread(_load_engines, state,
+                                                        transcriber_factory))
+        if on_ready is not None:
+            loading.add_done_callback(lambda _: on_ready())
+        try:
+            yield
+        finally:
+            await state.meetings.close_all()
+            state.runner.close()
+            store.close()
+
+    routes = [
+        Route("/", index),
+        Route("/v1/health", health),
+        Route("/v1/meetings", protected(list_meetings)),
+        Route("/v1/meetings/{meeting_id}", protected(get_meeting)),
+        Route("/v1/meetings/{meeting_id}", protected(delete_meeting), methods=["DELETE"]),
+        Route("/v1/meetings/{meeting_id}/transcript.{fmt}", protected(get_transcript)),
+        WebSocketRoute("/v1/meetings/stream", stream_endpoint),
+        Mount("/", StaticFiles(directory=WEB_DIR), name="web"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[Middleware(SecurityHeaders)])

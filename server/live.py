@@ -1,0 +1,261 @@
+"""Live meetings: the asyncio side of a MeetingSession, alive across dropped sockets.
+
+A ``LiveMeeting`` owns its recognition task and its subscribers (the recorder socket and
+any viewers). Sockets come and go; the meeting stays until ``stop`` or until the grace
+period after its recorder dropped runs out, which ends it as if stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from server.engines.base import Transcriber, TranscriberStream
+from server.session import MeetingSession, PartialRevised, SegmentFinalised, SessionEvent
+from server.store import STOPPED, SegmentRow, Store
+from server.wire import Start
+from server.workers import InferenceRunner, Priority
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBER_QUEUE_FRAMES = 2000
+MAX_ENGINE_FAILURES = 3
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Close:
+    code: int
+    reason: str
+
+
+class Subscriber:
+    """One socket's outgoing frames, queued so a slow client cannot stall recognition.
+
+    ``None`` in the queue ends the sender; a ``Close`` makes it close the socket.
+    """
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.queue: asyncio.Queue[dict[str, Any] | Close | None] = asyncio.Queue(
+            SUBSCRIBER_QUEUE_FRAMES)
+        self.overflowed = False
+
+    def put(self, frame: dict[str, Any] | Close | None) -> None:
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            # The socket is not draining: it gets closed rather than holding memory.
+            self.overflowed = True
+
+
+def segment_frame(kind: str, segment_id: str, speaker: str, start_s: float, end_s: float,
+                  text: str, words: list[dict[str, Any]] | None, behind_s: float
+                  ) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": kind, "segment_id": segment_id, "speaker": speaker,
+                             "start": round(start_s, 3), "end": round(end_s, 3), "text": text}
+    if words is not None:
+        frame["words"] = words
+    frame["behind_s"] = behind_s  # extension: how far recognition trails the audio
+    return frame
+
+
+def event_frame(event: SessionEvent) -> dict[str, Any]:
+    hyp = event.hypothesis
+    if isinstance(event, PartialRevised):
+        return segment_frame("partial", event.segment_id, event.speaker, hyp.start_s,
+                             hyp.end_s, hyp.text, None, event.behind_s)
+    words = [{"w": w.text, "start": w.start_s, "end": w.end_s} for w in hyp.words]
+    return segment_frame("final", event.segment_id, event.speaker, hyp.start_s, hyp.end_s,
+                         hyp.text, words, event.behind_s)
+
+
+class LiveMeeting:
+    def __init__(self, session: MeetingSession, stream: TranscriberStream, *, store: Store,
+                 runner: InferenceRunner, grace_s: float, share_token: str, title: str,
+                 finals_sent: int, on_end: Callable[["LiveMeeting"], Awaitable[None]]) -> None:
+        self.session = session
+        self.meeting_id = session.meeting_id
+        self.share_token = share_token
+        self.title = title
+        self._stream = stream
+        self._store = store
+        self._runner = runner
+        self._grace_s = grace_s
+        self._on_end = on_end
+        self._seq = finals_sent
+        self.recorder: Subscriber | None = None
+        self.viewers: set[Subscriber] = set()
+        self._wake = asyncio.Event()
+        self._stop_requested = False
+        self._failures = 0
+        self.stopped = asyncio.Event()
+        self._grace_task: asyncio.Task[None] | None = None
+        self._task = asyncio.create_task(self._recognise(), name=f"recognise {self.meeting_id}")
+
+    # -- sockets --------------------------------------------------------------------------
+
+    def attach_recorder(self, subscriber: Subscriber) -> None:
+        if self._grace_task is not None:
+            self._grace_task.cancel()
+            self._grace_task = None
+        if self.recorder is not None:
+            self.recorder.put(None)  # a newer connection takes over
+        self.recorder = subscriber
+
+    def detach_recorder(self, subscriber: Subscriber) -> None:
+        if self.recorder is not subscriber:
+            return
+        self.recorder = None
+        if not self._stop_requested and not self._task.done():
+            self._grace_task = asyncio.create_task(self._grace_then_stop())
+
+    async def _grace_then_stop(self) -> None:
+        await asyncio.sleep(self._grace_s)
+        log.info("meeting %s: no reconnect within %.0f s, ending it", self.meeting_id,
+                 self._grace_s)
+        await self.stop()
+
+    def feed(self, data: bytes) -> None:
+        """Raises ``WireError`` for a bad frame; what came before it is kept."""
+        self.session.receive_audio(data)
+        self._wake.set()
+
+    # -- recognition ----------------------------------------------------------------------
+
+    async def stop(self) -> None:
+        """Finish recognition, publish the last finals and ``stopped``; idempotent."""
+        self._stop_requested = True
+        self._wake.set()
+        await self.stopped.wait()
+
+    async def _recognise(self) -> None:
+        try:
+            while not self._stop_requested:
+                await self._wake.wait()
+                self._wake.clear()
+                audio = self.session.take_audio()
+                if audio.size:
+                    self._stream.accept(audio)
+                    await self._run_engine(self._stream.step)
+            self._stream.accept(self.session.take_audio(final=True))
+            await self._run_engine(self._stream.finish)
+            await self._publish(self.session.withdraw_open_partial())
+        except Exception:
+            log.exception("meeting %s: recognition task failed", self.meeting_id)
+            self._broadcast_error("engine_failed", "recognition stopped after an internal "
+                                  "error; the transcript so far is kept")
+        finally:
+            await self._finish()
+
+    async def _run_engine(self, fn: Callable[[], Any]) -> None:
+        try:
+            update = await self._runner.run(Priority.CAPTIONS, fn)
+        except Exception as exc:
+            self._failures += 1
+            log.exception("meeting %s: engine step failed", self.meeting_id)
+            if self._failures == 1:
+                name = type(exc).__name__
+                self._broadcast_error("engine_failed", f"speech recognition failed ({name}); "
+                                      "the transcript so far is kept")
+            if self._failures >= MAX_ENGINE_FAILURES:
+                raise
+            return
+        self._failures = 0
+        await self._publish(self.session.apply(update))
+
+    async def _publish(self, events: list[SessionEvent]) -> None:
+        for event in events:
+            if isinstance(event, SegmentFinalised):
+                await self._persist(event)
+            self._broadcast(event_frame(event))
+
+    async def _persist(self, event: SegmentFinalised) -> None:
+        hyp = event.hypothesis
+        row = SegmentRow(event.segment_id, event.speaker, hyp.start_s, hyp.end_s, hyp.text,
+                         [{"w": w.text, "start": w.start_s, "end": w.end_s} for w in hyp.words])
+        self._seq += 1
+        await asyncio.to_thread(self._store.add_final, self.meeting_id, self._seq, row,
+                                hyp.end_s, self.session.next_segment)
+
+    async def _finish(self) -> None:
+        duration = round(self.session.received_s, 3)
+        await asyncio.to_thread(self._store.set_status, self.meeting_id, STOPPED,
+                                duration_s=duration, ended_at=utc_now())
+        self._broadcast({"type": "stopped", "meeting_id": self.meeting_id,
+                         "duration_s": duration})
+        self.stopped.set()
+        if self._grace_task is not None and self._grace_task is not asyncio.current_task():
+            self._grace_task.cancel()
+        await self._on_end(self)
+
+    def _subscribers(self) -> list[Subscriber]:
+        return ([self.recorder] if self.recorder else []) + list(self.viewers)
+
+    def _broadcast(self, frame: dict[str, Any]) -> None:
+        for sub in self._subscribers():
+            sub.put(frame)
+
+    def _broadcast_error(self, code: str, message: str) -> None:
+        if self.recorder is not None:
+            self.recorder.put({"type": "error", "code": code, "message": message})
+
+    async def close_sockets(self, code: int, reason: str) -> None:
+        for sub in self._subscribers():
+            sub.put({"type": "error", "code": "deleted", "message": reason})
+            sub.put(Close(code, reason))
+
+    async def cancel(self) -> None:
+        """Server shutdown: stop the task without publishing (the meeting stays resumable)."""
+        self._task.cancel()
+        if self._grace_task is not None:
+            self._grace_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+
+
+class LiveMeetings:
+    """The registry of meetings currently open in this process."""
+
+    def __init__(self) -> None:
+        self._meetings: dict[str, LiveMeeting] = {}
+
+    def __len__(self) -> int:
+        return len(self._meetings)
+
+    def get(self, meeting_id: str) -> LiveMeeting | None:
+        return self._meetings.get(meeting_id)
+
+    def add(self, meeting: LiveMeeting) -> None:
+        self._meetings[meeting.meeting_id] = meeting
+
+    async def remove(self, meeting: LiveMeeting) -> None:
+        if self._meetings.get(meeting.meeting_id) is meeting:
+            del self._meetings[meeting.meeting_id]
+
+    async def close_all(self) -> None:
+        for meeting in list(self._meetings.values()):
+            await meeting.cancel()
+        self._meetings.clear()
+
+
+def open_live_meeting(meetings: LiveMeetings, transcriber: Transcriber, fmt: Start, *,
+                      meeting_id: str, store: Store, runner: InferenceRunner, grace_s: float,
+                      max_frame_s: float, share_token: str, start_s: float, next_segment: int,
+                      finals_sent: int) -> LiveMeeting:
+    session = MeetingSession(meeting_id, fmt, max_frame_s=max_frame_s, start_s=start_s,
+                             next_segment=next_segment)
+    stream = transcriber.open_stream(fmt.language, start_s=start_s)
+    meeting = LiveMeeting(session, stream, store=store, runner=runner, grace_s=grace_s,
+                          share_token=share_token, title=fmt.title, finals_sent=finals_sent,
+                          on_end=meetings.remove)
+    meetings.add(meeting)
+    return meeting

@@ -1,0 +1,22 @@
+"""What the running application holds: built once in the lifespan, shared by endpoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.engines.base import Transcriber
+from server.live import LiveMeetings
+from server.settings import Settings
+from server.store import Store
+from server.workers import InferenceRunner
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    token: str
+    store: Store
+    runner: InferenceRunner
+    meetings: LiveMeetings = field(default_factory=LiveMeetings)
+    transcriber: Transcriber | None = None  # None while the models load
+    load_error: str | None = None

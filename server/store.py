@@ -1,0 +1,185 @@
+"""Persistence: meetings and final segments in SQLite (WAL), durable when a call returns.
+
+Calls are blocking and short; the transport runs them on a worker thread. The SQL is kept
+portable (no SQLite-only types) so PostgreSQL can follow.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meetings (
+    id            TEXT PRIMARY KEY,
+    title         TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    language      TEXT,
+    created_at    TEXT NOT NULL,
+    ended_at      TEXT,
+    duration_s    REAL NOT NULL DEFAULT 0,
+    received_s    REAL NOT NULL DEFAULT 0,
+    next_segment  INTEGER NOT NULL DEFAULT 1,
+    share_token   TEXT NOT NULL,
+    speakers_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS segments (
+    meeting_id  TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+    segment_id  TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    speaker     TEXT NOT NULL,
+    start_s     REAL NOT NULL,
+    end_s       REAL NOT NULL,
+    text        TEXT NOT NULL,
+    words_json  TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, segment_id)
+);
+CREATE INDEX IF NOT EXISTS segments_by_time ON segments (meeting_id, start_s, seq);
+"""
+
+LIVE = "live"
+INTERRUPTED = "interrupted"
+PROCESSING = "processing"
+STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    id: str
+    title: str
+    status: str
+    language: str | None
+    created_at: str
+    ended_at: str | None
+    duration_s: float
+    received_s: float
+    next_segment: int
+    share_token: str
+    speakers: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    segment_id: str
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+    words: list[dict[str, Any]]
+
+    def frame_fields(self) -> dict[str, Any]:
+        return {"segment_id": self.segment_id, "speaker": self.speaker, "start": self.start_s,
+                "end": self.end_s, "text": self.text, "words": self.words}
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a final is on disk before it is sent, even across a power cut.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            # Deleted meetings are overwritten on disk, not just unlinked from the b-tree.
+            self._db.execute("PRAGMA secure_delete=ON")
+            self._db.executescript(SCHEMA)
+        path.chmod(0o600)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        with self._lock:
+            return self._db.execute(sql, params).rowcount
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def create_meeting(self, meeting_id: str, title: str, language: str | None,
+                       share_token: str, created_at: str, status: str = LIVE) -> None:
+        self._write("INSERT INTO meetings (id, title, status, language, created_at, share_token)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (meeting_id, title, status, language, created_at, share_token))
+
+    def add_final(self, meeting_id: str, seq: int, segment: SegmentRow, received_s: float,
+                  next_segment: int) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO segments (meeting_id, segment_id, seq, speaker, start_s, end_s,"
+                    " text, words_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (meeting_id, segment.segment_id, seq, segment.speaker, segment.start_s,
+                     segment.end_s, segment.text, json.dumps(segment.words)))
+                self._db.execute(
+                    "UPDATE meetings SET received_s = MAX(received_s, ?), next_segment = ?"
+                    " WHERE id = ?", (received_s, next_segment, meeting_id))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def set_progress(self, meeting_id: str, received_s: float) -> None:
+        self._write("UPDATE meetings SET received_s = MAX(received_s, ?) WHERE id = ?",
+                    (received_s, meeting_id))
+
+    def set_status(self, meeting_id: str, status: str, *, duration_s: float | None = None,
+                   ended_at: str | None = None) -> None:
+        self._write("UPDATE meetings SET status = ?, duration_s = COALESCE(?, duration_s),"
+                    " ended_at = COALESCE(?, ended_at) WHERE id = ?",
+                    (status, duration_s, ended_at, meeting_id))
+
+    def mark_live_interrupted(self) -> list[str]:
+        """At start-up: meetings that were live when the server went down."""
+        ids = [r["id"] for r in self._rows("SELECT id FROM meetings WHERE status = ?", (LIVE,))]
+        self._write("UPDATE meetings SET status = ? WHERE status = ?", (INTERRUPTED, LIVE))
+        return ids
+
+    def meeting(self, meeting_id: str) -> MeetingRow | None:
+        rows = self._rows("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+        return _meeting(rows[0]) if rows else None
+
+    def meetings(self) -> list[MeetingRow]:
+        return [_meeting(r) for r in
+                self._rows("SELECT * FROM meetings ORDER BY created_at DESC, id DESC")]
+
+    def segments(self, meeting_id: str) -> list[SegmentRow]:
+        rows = self._rows("SELECT * FROM segments WHERE meeting_id = ? ORDER BY start_s, seq",
+                          (meeting_id,))
+        return [SegmentRow(r["segment_id"], r["speaker"], r["start_s"], r["end_s"], r["text"],
+                           json.loads(r["words_json"])) for r in rows]
+
+    def count_segments(self, meeting_id: str) -> int:
+        return int(self._rows("SELECT COUNT(*) AS n FROM segments WHERE meeting_id = ?",
+                              (meeting_id,))[0]["n"])
+
+    def is_share_token(self, token: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM meetings WHERE share_token = ?", (token,)))
+
+    def delete_meeting(self, meeting_id: str) -> bool:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM segments WHERE meeting_id = ?", (meeting_id,))
+            deleted = self._db.execute("DELETE FROM meetings WHERE id = ?",
+                                       (meeting_id,)).rowcount
+            self._db.execute("COMMIT")
+        if deleted:
+            with self._lock:
+                # Old page images linger in the WAL until it is checkpointed and truncated.
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return bool(deleted)
+
+
+def _meeting(row: sqlite3.Row) -> MeetingRow:
+    return MeetingRow(row["id"], row["title"], row["status"], row["language"],
+                      row["created_at"], row["ended_at"], row["duration_s"], row["received_s"],
+                      row["next_segment"], row["share_token"], json.loads(row["speakers_json"]))
