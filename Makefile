@@ -46,8 +46,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 # Debian packages the tests need: Chromium (browser tests), sox and festival/flite
 # (synthetic speech for meetings), fonts for screenshots.
 apt-test:
-	@if ! command -v chromium >/dev/null || ! command -v sox >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium sox fonts-dejavu-core >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v flite >/dev/null \
+	    || ! command -v text2wave >/dev/null || ! command -v openssl >/dev/null || ! test -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium sox openssl flite festival festvox-us-slt-hts fonts-dejavu-core >/dev/null; \
 	fi
 
 models: install

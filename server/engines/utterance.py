@@ -37,8 +37,8 @@ class UtterancePolicy:
     partial_every_s: float = 0.6
     max_utterance_s: float = 8.0
     keep_tail_s: float = 1.5  # not committed when an over-long utterance is split
-    final_beam_size: int = 1
-    use_prompt: bool = False
+    final_beam_size: int = 5
+    use_prompt: bool = False  # measured: worse WER (0.172 -> 0.356 on sample.wav)
 
 
 class UtteranceTranscriber:

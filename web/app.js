@@ -1,0 +1,411 @@
+"use strict";
+
+// The recorder page: microphone → pcm-worklet.js → WebSocket (PROTOCOL.md,
+// "Recording") → live captions (captions.js, loaded first).
+
+const TARGET_RATE_HZ = 16000;
+const FRAME_SAMPLES = 1600; // 100 ms, as the worklet posts them
+const PING_INTERVAL_MS = 15000;
+const FLUSH_TIMEOUT_MS = 500;
+const RETAIN_SENT_S = 120; // audio kept after sending, to resume a dropped meeting
+const BEHIND_LIMIT_S = 3;
+const TOKEN_KEY = "casenote.token";
+const AUDIO_CONSTRAINTS = {
+  channelCount: 1,
+  echoCancellation: false,
+  noiseSuppression: false,
+  autoGainControl: true,
+};
+
+const MESSAGES = {
+  noToken:
+    "This page needs its access link. Open the address that “casenote serve” printed " +
+    "when it started (it ends in ?token=…).",
+  insecure:
+    "The browser only allows the microphone on a secure page. On the computer running " +
+    "casenote, use the address “casenote serve” printed (with 127.0.0.1 or localhost in it). " +
+    "From another device, the server must run with TLS: casenote serve --ssl-certfile … --ssl-keyfile …",
+  noMedia: "This browser cannot record from a microphone. Try a current Firefox, Chrome, Edge or Safari.",
+  noWorklet: "This browser lacks AudioWorklet, which recording needs. Try a current browser.",
+  denied:
+    "Microphone access was refused. Allow the microphone for this page (in the browser's " +
+    "site settings, beside the address), then press Start again.",
+  noMicrophone: "No microphone was found. Connect one or switch it on, then press Start again.",
+  busyMicrophone: "The microphone could not be started. Another program may be using it.",
+  workletFailed: "The audio processor (/pcm-worklet.js) could not be loaded. Reload the page and try again.",
+};
+
+const CLOSE_REASONS = {
+  1000: "The server ended the connection.",
+  1001: "The server is shutting down.",
+  1006: "The connection was lost (network, or the server stopped).",
+  1009: "The server refused a message that was too large.",
+  1011: "The server hit an internal error.",
+  4400: "The server did not accept what this page sent.",
+  4401: "The access token was not accepted. Open the address printed by “casenote serve” again.",
+  4403: "Access was refused.",
+  4404: "The server does not know this meeting.",
+  4410: "This meeting was deleted.",
+  4429: "Too many meetings are live at once. Stop another meeting and try again.",
+};
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  title: $("title"),
+  start: $("start"),
+  stop: $("stop"),
+  status: $("status"),
+  detail: $("status-detail"),
+  message: $("message"),
+  note: $("note-status"),
+};
+const captions = new CaptionView({
+  list: $("captions"),
+  announcer: $("captions-live"),
+  jump: $("jump"),
+});
+
+const state = {
+  token: null,
+  phase: "ready",
+  socket: null,
+  capture: null,
+  frames: null,
+  started: false,
+  stopRequested: false,
+  serverError: false,
+};
+
+// ---- token and address ----
+
+function storage() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null; // storage disabled: the token then lives only in this page
+  }
+}
+
+function takeToken() {
+  const url = new URL(window.location.href);
+  const fromQuery = url.searchParams.get("token");
+  if (!fromQuery) return storage()?.getItem(TOKEN_KEY) || null;
+  storage()?.setItem(TOKEN_KEY, fromQuery);
+  url.searchParams.delete("token");
+  history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  return fromQuery;
+}
+
+function streamUrl(token) {
+  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${window.location.host}/v1/meetings/stream?token=${encodeURIComponent(token)}`;
+}
+
+// ---- status, messages, buttons ----
+
+function setStatus(phase, detail = "") {
+  state.phase = phase;
+  ui.status.textContent = phase;
+  ui.status.dataset.state = phase;
+  ui.detail.textContent = detail;
+}
+
+function showMessage(text) {
+  ui.message.textContent = text;
+}
+
+function setRecording(recording) {
+  const focused = document.activeElement;
+  // A button disabled while focused drops focus to the body: hand it to the other one.
+  const focusLost = !focused || focused === document.body || focused === (recording ? ui.start : ui.stop);
+  ui.start.disabled = recording || !state.token;
+  ui.stop.disabled = !recording;
+  ui.title.disabled = recording;
+  if (focusLost) (recording ? ui.stop : ui.start).focus();
+}
+
+function environmentProblem() {
+  if (!state.token) return MESSAGES.noToken;
+  if (!window.isSecureContext) return MESSAGES.insecure;
+  if (!navigator.mediaDevices?.getUserMedia) return MESSAGES.noMedia;
+  if (typeof AudioWorkletNode === "undefined") return MESSAGES.noWorklet;
+  return null;
+}
+
+function describeCaptureError(error) {
+  const byName = {
+    NotAllowedError: MESSAGES.denied,
+    SecurityError: MESSAGES.denied,
+    NotFoundError: MESSAGES.noMicrophone,
+    OverconstrainedError: MESSAGES.noMicrophone,
+    NotReadableError: MESSAGES.busyMicrophone,
+    AbortError: MESSAGES.busyMicrophone,
+  };
+  if (error?.workletFailed) return MESSAGES.workletFailed;
+  return byName[error?.name] || `Recording could not start: ${error?.message || error}`;
+}
+
+// ---- audio frames: the one place that knows what was captured and sent ----
+
+class FrameQueue {
+  constructor() {
+    this.count = 0;
+    this.pending = []; // {startS, buffer}: captured, not yet sent
+    this.sent = []; // sent, kept RETAIN_SENT_S for a resume
+  }
+
+  add(buffer) {
+    const startS = (this.count * FRAME_SAMPLES) / TARGET_RATE_HZ;
+    this.pending.push({ startS, buffer });
+    this.count += 1;
+  }
+
+  sendPending(socket) {
+    while (this.pending.length > 0) {
+      const frame = this.pending.shift();
+      socket.send(frame.buffer);
+      this.sent.push(frame);
+    }
+    const keepFromS = (this.count * FRAME_SAMPLES) / TARGET_RATE_HZ - RETAIN_SENT_S;
+    while (this.sent.length > 0 && this.sent[0].startS < keepFromS) this.sent.shift();
+  }
+
+  oldestHeldS() {
+    const oldest = this.sent[0] || this.pending[0];
+    return oldest ? oldest.startS : (this.count * FRAME_SAMPLES) / TARGET_RATE_HZ;
+  }
+}
+
+function onFrame(buffer) {
+  state.frames.add(buffer);
+  if (state.started && state.socket?.readyState === WebSocket.OPEN) {
+    state.frames.sendPending(state.socket);
+  }
+}
+
+// ---- microphone capture ----
+
+async function openCapture() {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: AUDIO_CONSTRAINTS });
+  // Created only after getUserMedia resolves, so no further user gesture is needed.
+  const context = new AudioContext();
+  const capture = { stream, context, node: null, onFlushed: null };
+  try {
+    await context.audioWorklet.addModule("/pcm-worklet.js").catch((error) => {
+      throw Object.assign(error, { workletFailed: true });
+    });
+    capture.node = new AudioWorkletNode(context, "pcm-capture", { outputChannelCount: [1] });
+    capture.node.port.onmessage = (event) => {
+      if (event.data instanceof ArrayBuffer) onFrame(event.data);
+      else if (event.data === "flushed") capture.onFlushed?.();
+    };
+    context.createMediaStreamSource(stream).connect(capture.node);
+    // Its output is silent; the connection keeps the node in the rendering graph.
+    capture.node.connect(context.destination);
+    await context.resume();
+    return capture;
+  } catch (error) {
+    releaseCapture(capture);
+    throw error;
+  }
+}
+
+function flushWorklet(capture) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+    capture.onFlushed = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    capture.node.port.postMessage("flush");
+  });
+}
+
+function releaseCapture(capture) {
+  capture.stream.getTracks().forEach((track) => track.stop());
+  capture.context.close().catch(() => {});
+}
+
+async function closeCapture() {
+  const capture = state.capture;
+  state.capture = null;
+  if (!capture) return;
+  await flushWorklet(capture);
+  releaseCapture(capture);
+}
+
+// ---- the socket ----
+
+function sendJson(socket, message) {
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function startMessage() {
+  return {
+    type: "start",
+    sample_rate: TARGET_RATE_HZ,
+    encoding: "pcm_s16le",
+    channels: 1,
+    language: "en",
+    title: ui.title.value.trim() || "Meeting",
+    meeting_id: null,
+    resume_from_s: null,
+  };
+}
+
+function openSocket() {
+  const socket = new WebSocket(streamUrl(state.token));
+  socket.binaryType = "arraybuffer";
+  state.socket = socket;
+  let pingTimer = null;
+  socket.addEventListener("open", () => {
+    sendJson(socket, startMessage());
+    pingTimer = setInterval(() => sendJson(socket, { type: "ping" }), PING_INTERVAL_MS);
+  });
+  socket.addEventListener("message", (event) => {
+    if (socket === state.socket) onSocketMessage(event.data);
+  });
+  socket.addEventListener("close", (event) => {
+    clearInterval(pingTimer);
+    if (socket === state.socket) onSocketClose(event);
+  });
+}
+
+function onSocketMessage(data) {
+  if (typeof data !== "string") return;
+  let message;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    return;
+  }
+  const handler = HANDLERS[message?.type];
+  if (handler) handler(message);
+}
+
+function sendStop() {
+  if (state.socket?.readyState !== WebSocket.OPEN) return;
+  state.frames.sendPending(state.socket);
+  sendJson(state.socket, { type: "stop" });
+}
+
+function onStarted() {
+  state.started = true;
+  if (!state.stopRequested) setStatus("listening");
+  state.frames.sendPending(state.socket);
+  if (state.stopRequested) sendStop();
+}
+
+function onStopped() {
+  captions.dropPartials();
+  setStatus("stopped");
+  setRecording(false);
+}
+
+function onNote(message) {
+  const words = { drafting: "drafting…", ready: "ready", failed: "failed" };
+  const word = words[message.status] || String(message.status);
+  const why = message.status === "failed" && message.message ? ` (${message.message})` : "";
+  ui.note.textContent = `Note: ${word}${why}`;
+  ui.note.hidden = false;
+}
+
+function onServerError(message) {
+  state.serverError = true;
+  showMessage(message.message || `The server reported a problem (${message.code || "unknown"}).`);
+  setStatus("error");
+}
+
+function onSocketClose(event) {
+  state.socket = null;
+  closeCapture();
+  setRecording(false);
+  if (state.phase === "stopped" || state.serverError) return;
+  const reason = CLOSE_REASONS[event.code] || `The connection closed (code ${event.code}).`;
+  setStatus("disconnected");
+  showMessage(reason);
+}
+
+// ---- start and stop ----
+
+function resetMeeting() {
+  state.socket?.close(1000); // a previous meeting's note keeps drafting on the server
+  state.socket = null;
+  state.frames = new FrameQueue();
+  state.started = false;
+  state.stopRequested = false;
+  state.serverError = false;
+  captions.clear();
+  ui.note.hidden = true;
+  showMessage("");
+}
+
+async function startMeeting() {
+  const problem = environmentProblem();
+  if (problem) {
+    showMessage(problem);
+    return;
+  }
+  resetMeeting();
+  ui.start.disabled = true; // Stop is enabled once the microphone is open
+  ui.title.disabled = true;
+  setStatus("connecting");
+  try {
+    state.capture = await openCapture();
+  } catch (error) {
+    showMessage(describeCaptureError(error));
+    setStatus("error");
+    setRecording(false);
+    return;
+  }
+  setRecording(true);
+  openSocket();
+}
+
+async function stopMeeting() {
+  ui.stop.disabled = true;
+  state.stopRequested = true;
+  setStatus("finishing");
+  await closeCapture();
+  if (state.started) sendStop(); // otherwise onStarted sends it
+}
+
+// ---- captions ----
+
+function onCaption(message) {
+  noteLag(message.behind_s);
+  captions.apply(message);
+}
+
+// behind_s is the server's optional lag report; absent means it is keeping up.
+function noteLag(behindS) {
+  if (state.phase !== "listening" && state.phase !== "catching up") return;
+  const behind = typeof behindS === "number" ? behindS : 0;
+  if (behind > BEHIND_LIMIT_S) setStatus("catching up", `${Math.round(behind)} s behind`);
+  else if (state.phase === "catching up") setStatus("listening");
+}
+
+const HANDLERS = {
+  started: onStarted,
+  partial: onCaption,
+  final: onCaption,
+  speakers: (message) => captions.applySpeakers(message),
+  stopped: onStopped,
+  note: onNote,
+  error: onServerError,
+  ping: () => sendJson(state.socket, { type: "pong" }),
+  pong: () => {},
+  risk: () => {}, // shown by the note view, which comes later
+};
+
+function init() {
+  state.token = takeToken();
+  setStatus("ready");
+  ui.start.disabled = !state.token;
+  ui.stop.disabled = true;
+  if (!state.token) showMessage(MESSAGES.noToken);
+  ui.start.addEventListener("click", startMeeting);
+  ui.stop.addEventListener("click", stopMeeting);
+}
+
+init();
