@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -25,13 +27,15 @@ from server.modelstore import ModelStore
 from server.settings import Settings
 from server.state import AppState
 from server.store import Store
+from server.retention import retention_loop
+from server.sharing import WEB_DIR, get_share, revoke_share, share_qr, view_page
 from server.transport import stream_endpoint
+from server.viewers import captions_endpoint
 from server.wire import CLOSE_DELETED
 from server.workers import InferenceRunner
 
 log = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SECURITY_HEADERS = [
     (b"content-security-policy",
      b"default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
@@ -164,6 +168,60 @@ async def delete_meeting(request: Request) -> Response:
     return Response(status_code=204)
 
 
+SPEAKER_LABEL = re.compile(r"^S[1-9][0-9]{0,2}$")
+MAX_NAME_CHARS = 100
+MAX_BODY_BYTES = 64 * 1024
+
+
+async def json_body(request: Request) -> Any:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise ValueError(f"the body is over {MAX_BODY_BYTES} bytes")
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ValueError("the body must be JSON") from None
+
+
+def _clean_names(patch: Any, current: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(patch, dict) or not patch:
+        raise ValueError('send {"S1": {"name": "Sarah", "role": "social worker"}}')
+    names = dict(current)
+    for label, entry in patch.items():
+        if not isinstance(label, str) or not SPEAKER_LABEL.match(label):
+            raise ValueError(f"{str(label)[:20]!r} is not a speaker label (S1, S2, …)")
+        if entry is None:
+            names.pop(label, None)
+            continue
+        if not isinstance(entry, dict):
+            raise ValueError(f"{label}: give an object with 'name' and 'role'")
+        cleaned = {}
+        for key in ("name", "role"):
+            value = entry.get(key)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{label}.{key} must be a string or null")
+            cleaned[key] = (value or "").strip()[:MAX_NAME_CHARS] or None
+        names[label] = cleaned
+    return names
+
+
+async def patch_speakers(request: Request) -> Response:
+    state = _state(request)
+    meeting_id = request.path_params["meeting_id"]
+    row = await asyncio.to_thread(state.store.meeting, meeting_id)
+    if row is None:
+        return error(404, "no such meeting")
+    try:
+        names = _clean_names(await json_body(request), row.speakers)
+    except ValueError as exc:
+        return error(400, str(exc))
+    await asyncio.to_thread(state.store.set_speakers, meeting_id, names)
+    live = state.meetings.get(meeting_id)
+    if live is not None:
+        live.rename(names)
+    return JSONResponse({"speakers": names})
+
+
 async def index(request: Request) -> Response:
     return FileResponse(WEB_DIR / "index.html")
 
@@ -196,9 +254,11 @@ def create_app(settings: Settings, token: str,
                                                         transcriber_factory))
         if on_ready is not None:
             loading.add_done_callback(lambda _: on_ready())
+        retention = asyncio.create_task(retention_loop(state))
         try:
             yield
         finally:
+            retention.cancel()
             await state.meetings.close_all()
             state.runner.close()
             store.close()
@@ -210,7 +270,15 @@ def create_app(settings: Settings, token: str,
         Route("/v1/meetings/{meeting_id}", protected(get_meeting)),
         Route("/v1/meetings/{meeting_id}", protected(delete_meeting), methods=["DELETE"]),
         Route("/v1/meetings/{meeting_id}/transcript.{fmt}", protected(get_transcript)),
+        Route("/v1/meetings/{meeting_id}/speakers", protected(patch_speakers),
+              methods=["PATCH"]),
+        Route("/v1/meetings/{meeting_id}/share", protected(get_share)),
+        Route("/v1/meetings/{meeting_id}/share:revoke", protected(revoke_share),
+              methods=["POST"]),
+        Route("/v1/meetings/{meeting_id}/share.svg", protected(share_qr)),
+        Route("/view/{meeting_id}", view_page),
         WebSocketRoute("/v1/meetings/stream", stream_endpoint),
+        WebSocketRoute("/v1/meetings/{meeting_id}/captions", captions_endpoint),
         Mount("/", StaticFiles(directory=WEB_DIR), name="web"),
     ]
     return Starlette(routes=routes, lifespan=lifespan,

@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-live-meetings", type=int)
     serve.add_argument("--max-frame-s", type=float)
     serve.add_argument("--grace-s", type=float)
+    serve.add_argument("--max-meeting-s", type=float, help="audio length at which a meeting "
+                       "is stopped (default: 14400)")
+    serve.add_argument("--retention-days", type=float, help="delete meetings older than this "
+                       "(default: 0, keep)")
     _engine_flags(serve)
 
     transcribe = sub.add_parser("transcribe", help="transcribe a recording, no server")
@@ -74,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
     names = ["host", "port", "data_dir", "token", "ssl_certfile", "ssl_keyfile",
-             "max_live_meetings", "max_frame_s", "grace_s", "transcriber", "asr_model",
+             "max_live_meetings", "max_frame_s", "grace_s", "max_meeting_s", "retention_days",
+             "transcriber", "asr_model",
              "partial_model", "language", "allow_hub", "model_cache_dir"]
     return {name: getattr(args, name, None) for name in names}
 

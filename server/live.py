@@ -81,7 +81,8 @@ def event_frame(event: SessionEvent) -> dict[str, Any]:
 class LiveMeeting:
     def __init__(self, session: MeetingSession, stream: TranscriberStream, *, store: Store,
                  runner: InferenceRunner, grace_s: float, share_token: str, title: str,
-                 finals_sent: int, on_end: Callable[["LiveMeeting"], Awaitable[None]]) -> None:
+                 finals_sent: int, on_end: Callable[["LiveMeeting"], Awaitable[None]],
+                 names: dict[str, Any] | None = None) -> None:
         self.session = session
         self.meeting_id = session.meeting_id
         self.share_token = share_token
@@ -94,6 +95,7 @@ class LiveMeeting:
         self._seq = finals_sent
         self.recorder: Subscriber | None = None
         self.viewers: set[Subscriber] = set()
+        self.names: dict[str, Any] = dict(names or {})
         self._wake = asyncio.Event()
         self._stop_requested = False
         self._failures = 0
@@ -123,6 +125,23 @@ class LiveMeeting:
         log.info("meeting %s: no reconnect within %.0f s, ending it", self.meeting_id,
                  self._grace_s)
         await self.stop()
+
+    def add_viewer(self, subscriber: Subscriber) -> None:
+        self.viewers.add(subscriber)
+
+    def remove_viewer(self, subscriber: Subscriber) -> None:
+        self.viewers.discard(subscriber)
+
+    def rename(self, names: dict[str, Any]) -> None:
+        """Speaker names changed: every subscriber hears it, viewers included."""
+        self.names = dict(names)
+        self._broadcast({"type": "speakers", "changes": [], "names": self.names})
+
+    def revoke_viewers(self, code: int, reason: str) -> None:
+        for sub in list(self.viewers):
+            sub.put({"type": "error", "code": "forbidden", "message": reason})
+            sub.put(Close(code, reason))
+        self.viewers.clear()
 
     def feed(self, data: bytes) -> None:
         """Raises ``WireError`` for a bad frame; what came before it is kept."""
@@ -201,6 +220,8 @@ class LiveMeeting:
         return ([self.recorder] if self.recorder else []) + list(self.viewers)
 
     def _broadcast(self, frame: dict[str, Any]) -> None:
+        """The same frames to recorder and viewers, in one pass: no viewer lags the recorder
+        by more than its own socket does. ``risk`` and ``note`` go to the recorder only."""
         for sub in self._subscribers():
             sub.put(frame)
 
@@ -250,12 +271,12 @@ class LiveMeetings:
 def open_live_meeting(meetings: LiveMeetings, transcriber: Transcriber, fmt: Start, *,
                       meeting_id: str, store: Store, runner: InferenceRunner, grace_s: float,
                       max_frame_s: float, share_token: str, start_s: float, next_segment: int,
-                      finals_sent: int) -> LiveMeeting:
+                      finals_sent: int, names: dict[str, Any] | None = None) -> LiveMeeting:
     session = MeetingSession(meeting_id, fmt, max_frame_s=max_frame_s, start_s=start_s,
                              next_segment=next_segment)
     stream = transcriber.open_stream(fmt.language, start_s=start_s)
     meeting = LiveMeeting(session, stream, store=store, runner=runner, grace_s=grace_s,
                           share_token=share_token, title=fmt.title, finals_sent=finals_sent,
-                          on_end=meetings.remove)
+                          on_end=meetings.remove, names=names)
     meetings.add(meeting)
     return meeting

@@ -162,8 +162,21 @@ class Store:
         return int(self._rows("SELECT COUNT(*) AS n FROM segments WHERE meeting_id = ?",
                               (meeting_id,))[0]["n"])
 
+    def set_speakers(self, meeting_id: str, speakers: dict[str, Any]) -> None:
+        self._write("UPDATE meetings SET speakers_json = ? WHERE id = ?",
+                    (json.dumps(speakers), meeting_id))
+
+    def rotate_share_token(self, meeting_id: str, token: str) -> bool:
+        return self._write("UPDATE meetings SET share_token = ? WHERE id = ?",
+                           (token, meeting_id)) > 0
+
     def is_share_token(self, token: str) -> bool:
         return bool(self._rows("SELECT 1 FROM meetings WHERE share_token = ?", (token,)))
+
+    def meetings_created_before(self, cutoff_iso: str) -> list[str]:
+        rows = self._rows("SELECT id FROM meetings WHERE created_at < ? AND status != ?",
+                          (cutoff_iso, LIVE))
+        return [r["id"] for r in rows]
 
     def delete_meeting(self, meeting_id: str) -> bool:
         with self._lock:

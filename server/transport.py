@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -129,20 +130,24 @@ async def _resume_meeting(state: AppState, start: Start) -> LiveMeeting:
                              grace_s=state.settings.grace_s,
                              max_frame_s=state.settings.max_frame_s,
                              share_token=row.share_token, start_s=row.received_s,
-                             next_segment=row.next_segment, finals_sent=finals)
+                             next_segment=row.next_segment, finals_sent=finals,
+                             names=row.speakers)
 
 
 async def _serve_recorder(ws: WebSocket, state: AppState, meeting: LiveMeeting) -> None:
     subscriber = Subscriber("recorder")
     meeting.attach_recorder(subscriber)
+    held_s = meeting.session.received_s
     resume_from = meeting.session.fmt.resume_from_s
-    if resume_from is not None and resume_from > meeting.session.received_s:
-        meeting.session.add_silence(resume_from - meeting.session.received_s)
+    if resume_from is not None and resume_from > held_s:
+        # The client lost audio it cannot resend: the gap becomes silence so that later
+        # times keep their meaning. ``started`` still says what the server held.
+        meeting.session.add_silence(resume_from - held_s)
     subscriber.put({"type": "started", "meeting_id": meeting.meeting_id,
-                    "received_s": round(meeting.session.received_s, 3),
+                    "received_s": round(held_s, 3),
                     "share_token": meeting.share_token,
                     "viewer_url": f"/view/{meeting.meeting_id}?share={meeting.share_token}"})
-    sender = asyncio.create_task(_send_frames(ws, subscriber))
+    sender = asyncio.create_task(send_frames(ws, subscriber))
     try:
         close = await _read_frames(ws, state, meeting, subscriber)
     finally:
@@ -174,8 +179,15 @@ async def _read_frames(ws: WebSocket, state: AppState, meeting: LiveMeeting,
         try:
             if message.get("bytes") is not None:
                 meeting.feed(message["bytes"])
-                continue
-            parsed = parse_client_text(message.get("text") or "", settings.max_text_frame_bytes)
+                if meeting.session.received_s < settings.max_meeting_s:
+                    continue
+                subscriber.put({"type": "error", "code": "meeting_too_long",
+                                "message": f"meetings end after {settings.max_meeting_s:.0f} s"
+                                " of audio; this one was stopped and kept"})
+                parsed: object = Stop()
+            else:
+                parsed = parse_client_text(message.get("text") or "",
+                                           settings.max_text_frame_bytes)
         except WireError as exc:
             return exc
         if isinstance(parsed, Ping):
@@ -191,7 +203,10 @@ async def _read_frames(ws: WebSocket, state: AppState, meeting: LiveMeeting,
             continue
 
 
-async def _send_frames(ws: WebSocket, subscriber: Subscriber) -> None:
+async def send_frames(ws: WebSocket, subscriber: Subscriber,
+                      keep: Callable[[dict[str, Any]], bool] = lambda frame: True,
+                      close_after_stopped: bool = False) -> None:
+    """Drain a subscriber's queue to its socket until ``None`` or a ``Close``."""
     while True:
         frame = await subscriber.queue.get()
         if frame is None:
@@ -199,4 +214,8 @@ async def _send_frames(ws: WebSocket, subscriber: Subscriber) -> None:
         if isinstance(frame, Close):
             await ws.close(frame.code, frame.reason)
             return
-        await ws.send_text(dumps(frame))
+        if keep(frame):
+            await ws.send_text(dumps(frame))
+        if close_after_stopped and frame.get("type") == "stopped":
+            await ws.close(CLOSE_NORMAL)
+            return

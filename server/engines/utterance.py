@@ -19,6 +19,7 @@ from server.engines.base import SAMPLE_RATE_HZ, Hypothesis, ModelInfo, StreamUpd
 from server.engines.vad import WINDOW_S, SileroVadModel, VadStream
 from server.engines.whisper import WhisperDecoder, clip
 
+SENTENCE_ENDS = (".", "?", "!")
 PROMPT_CHARS = 120  # of committed text given to the next final decode, for continuity
 
 
@@ -36,7 +37,9 @@ class UtterancePolicy:
     first_partial_after_s: float = 0.3
     partial_every_s: float = 0.6
     max_utterance_s: float = 8.0
-    keep_tail_s: float = 1.5  # not committed when an over-long utterance is split
+    keep_tail_s: float = 1.0  # not committed when an over-long utterance is split
+    sentence_split_after_s: float = 2.0
+    catch_up_s: float = 1.5  # more new audio than this in one step: no partial
     final_beam_size: int = 5
     use_prompt: bool = False  # measured: worse WER (0.172 -> 0.356 on sample.wav)
 
@@ -81,6 +84,7 @@ class UtteranceStream:
         self._last_partial_s = -1.0
         self._partial_cost_s = 0.0
         self._partial_shown = False
+        self._partial_text = ""
         self._committed_text = ""
 
     # -- audio in -------------------------------------------------------------------------
@@ -93,14 +97,16 @@ class UtteranceStream:
     def _end_s(self) -> float:
         return self._buffer_start_s + self._buffer.size / SAMPLE_RATE_HZ
 
-    def _take_new(self) -> None:
+    def _take_new(self) -> float:
+        """Score the audio accepted since the last step; returns its length in seconds."""
         if not self._new:
-            return
+            return 0.0
         audio = np.concatenate(self._new)
         self._new = []
         self._buffer = np.concatenate([self._buffer, audio])
         for prob in self._vad.process(audio):
             self._score_window(float(prob))
+        return audio.size / SAMPLE_RATE_HZ
 
     def _score_window(self, prob: float) -> None:
         window_start = self._vad_time_s
@@ -130,10 +136,12 @@ class UtteranceStream:
     # -- recognition ----------------------------------------------------------------------
 
     def step(self) -> StreamUpdate:
-        self._take_new()
+        # Much new audio at once means recognition fell behind: skip the partial, since
+        # finals are what catch up, and a stale partial helps nobody.
+        catching_up = self._take_new() > self.policy.catch_up_s
         finals = [h for start, end in self._drain_ended() for h in self._final(start, end)]
         finals.extend(self._split_if_too_long())
-        partial = self._maybe_partial() if self._partials else None
+        partial = self._maybe_partial() if self._partials and not catching_up else None
         self._trim()
         return StreamUpdate(tuple(finals), partial, self._end_s)
 
@@ -180,10 +188,21 @@ class UtteranceStream:
             start_s, end_s = min(start_s, words[0].start_s), max(end_s, words[-1].end_s)
         return Hypothesis(text, round(start_s, 3), round(end_s, 3), words)
 
+    def _split_due(self) -> bool:
+        """Past the length limit, or past ``sentence_split_after_s`` with the latest partial
+        showing a finished sentence followed by more speech (talk without pauses)."""
+        p = self.policy
+        if self._speech_start_s is None:
+            return False
+        spoken = self._end_s - self._speech_start_s
+        if spoken >= p.max_utterance_s:
+            return True
+        return spoken >= p.sentence_split_after_s and _sentence_inside(self._partial_text)
+
     def _split_if_too_long(self) -> list[Hypothesis]:
         p = self.policy
         start = self._speech_start_s
-        if start is None or self._end_s - start < p.max_utterance_s:
+        if start is None or not self._split_due():
             return []
         lo = max(self._buffer_start_s, start - p.pad_s)
         decoded = self.engine.final_model.decode(
@@ -197,10 +216,18 @@ class UtteranceStream:
             # Nothing recognisable for a long while: drop the audio rather than hold it.
             self._speech_start_s = limit
             return []
-        cut = max(candidates, key=lambda i: (words[i + 1].start_s - words[i].end_s, i))
+        sentence_ends = [i for i in candidates if words[i].text.endswith(SENTENCE_ENDS)]
+        if sentence_ends:
+            cut = sentence_ends[-1]
+        elif self._end_s - start >= p.max_utterance_s:
+            cut = max(candidates, key=lambda i: (words[i + 1].start_s - words[i].end_s, i))
+        else:
+            self._partial_text = ""  # the partial misled us: wait for the next one
+            return []
         kept = words[: cut + 1]
         self._speech_start_s = words[cut + 1].start_s
         self._last_partial_s = -1.0
+        self._partial_text = ""
         text = " ".join(w.text for w in kept)
         return [self._hypothesis(text, kept, start, kept[-1].end_s)]
 
@@ -224,6 +251,7 @@ class UtteranceStream:
                                language=self.language, word_timestamps=False)
         self._partial_cost_s = time.perf_counter() - began
         self._last_partial_s = self._end_s
+        self._partial_text = decoded.text
         if not decoded.text:
             return None
         self._partial_shown = True
@@ -246,3 +274,9 @@ class UtteranceStream:
         if drop > 0:
             self._buffer = self._buffer[drop:]
             self._buffer_start_s += drop / SAMPLE_RATE_HZ
+
+
+def _sentence_inside(text: str) -> bool:
+    """A sentence ends somewhere before the last word (so a cut there keeps words after)."""
+    words = text.split()
+    return any(w.endswith(SENTENCE_ENDS) for w in words[:-1])

