@@ -12,6 +12,7 @@ drive it with a fake engine. The caller's duties:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,42 @@ class SegmentFinalised:
 
 
 SessionEvent = PartialRevised | SegmentFinalised
+Labeler = Callable[[Hypothesis], list[str]]
+MIN_PIECE_WORDS = 2  # a lone word labelled differently is more likely noise than a turn
+
+
+def split_by_speaker(hyp: Hypothesis, labels: list[str], fallback: str
+                     ) -> list[tuple[str, Hypothesis]]:
+    """Cut a final where its words' speakers change (one label per word)."""
+    words = hyp.words
+    if not labels or len(labels) != len(words) or not words:
+        return [(labels[0] if labels else fallback, hyp)]
+    runs: list[list[int]] = []
+    for i, label in enumerate(labels):
+        if runs and labels[runs[-1][0]] == label:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    merged: list[list[int]] = []
+    for run in runs:
+        if merged and (len(run) < MIN_PIECE_WORDS or len(merged[-1]) < MIN_PIECE_WORDS):
+            merged[-1].extend(run)  # keeps the label of the longer-standing run
+        else:
+            merged.append(run)
+    if len(merged) == 1:
+        return [(_majority([labels[i] for i in merged[0]]), hyp)]
+    pieces = []
+    for run in merged:
+        piece_words = tuple(words[i] for i in run)
+        text = " ".join(w.text for w in piece_words)
+        pieces.append((_majority([labels[i] for i in run]),
+                       Hypothesis(text, piece_words[0].start_s, piece_words[-1].end_s,
+                                  piece_words)))
+    return pieces
+
+
+def _majority(labels: list[str]) -> str:
+    return max(sorted(set(labels)), key=labels.count)
 
 
 class MeetingSession:
@@ -58,6 +95,7 @@ class MeetingSession:
         self._next_segment = next_segment
         self._open_segment: str | None = None
         self._processed_s = start_s
+        self._speaker = DEFAULT_SPEAKER  # of the latest final: partials take it meanwhile
 
     def _frame_limit(self, fmt: Start) -> int:
         return max(1, int(round(self._max_frame_s * fmt.sample_rate_hz))) * fmt.bytes_per_sample
@@ -118,24 +156,32 @@ class MeetingSession:
     def pending_s(self) -> float:
         return sum(chunk.size for chunk in self._pending) / SAMPLE_RATE_HZ
 
-    def apply(self, update: StreamUpdate) -> list[SessionEvent]:
+    def apply(self, update: StreamUpdate, labeler: Labeler | None = None
+              ) -> list[SessionEvent]:
+        """Events for one engine update. ``labeler`` gives the speaker of each word of a
+        final (diarisation); a final whose words change speaker becomes one segment each."""
         self._processed_s = max(self._processed_s, update.processed_s)
         behind = round(self.behind_s, 2)
         events: list[SessionEvent] = []
         for hyp in update.finals:
             if not hyp.text.strip():
                 continue
-            segment_id = self._open_segment or self._new_segment_id()
-            self._open_segment = None
-            events.append(SegmentFinalised(segment_id, DEFAULT_SPEAKER, hyp, behind))
+            labels = labeler(hyp) if labeler is not None else []
+            for i, (speaker, piece) in enumerate(split_by_speaker(hyp, labels,
+                                                                  self._speaker)):
+                segment_id = (self._open_segment if i == 0 else None) or self._new_segment_id()
+                if i == 0:
+                    self._open_segment = None
+                self._speaker = speaker
+                events.append(SegmentFinalised(segment_id, speaker, piece, behind))
         partial = update.partial
         if partial is not None:
             if partial.text.strip():
                 if self._open_segment is None:
                     self._open_segment = self._new_segment_id()
-                events.append(PartialRevised(self._open_segment, DEFAULT_SPEAKER, partial, behind))
+                events.append(PartialRevised(self._open_segment, self._speaker, partial, behind))
             elif self._open_segment is not None:
-                events.append(PartialRevised(self._open_segment, DEFAULT_SPEAKER, partial, behind))
+                events.append(PartialRevised(self._open_segment, self._speaker, partial, behind))
                 self._open_segment = None
         return events
 

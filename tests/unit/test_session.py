@@ -130,3 +130,33 @@ def test_session_survives_any_bytes(frames):
             kept += len(frame) // 2
     assert session.received_s == pytest.approx(kept / 16000)
     assert session.take_audio().size == kept
+
+
+def words_hyp(spec):
+    """spec: [(text, start, end)]"""
+    words = tuple(Word(t, s, e) for t, s, e in spec)
+    return Hypothesis(" ".join(t for t, _, _ in spec), spec[0][1], spec[-1][2], words)
+
+
+def test_final_spanning_a_speaker_change_is_split_into_segments():
+    session = MeetingSession("m", fmt())
+    session.apply(StreamUpdate((), hyp("how has"), 1.0))
+    final = words_hyp([("How", 0, .2), ("has", .2, .4), ("school", .4, .7), ("been?", .7, 1),
+                       ("Fine,", 1.3, 1.6), ("thanks.", 1.6, 2.0)])
+    labels = ["S1", "S1", "S1", "S1", "S2", "S2"]
+    events = session.apply(StreamUpdate((final,), hyp("and"), 2.5), labeler=lambda h: labels)
+    finals = [e for e in events if isinstance(e, SegmentFinalised)]
+    assert [(e.segment_id, e.speaker, e.hypothesis.text) for e in finals] == [
+        ("s_1", "S1", "How has school been?"), ("s_2", "S2", "Fine, thanks.")]
+    assert finals[1].hypothesis.start_s == 1.3 and finals[1].hypothesis.words[0].text == "Fine,"
+    partial = events[-1]
+    assert isinstance(partial, PartialRevised) and partial.segment_id == "s_3"
+    assert partial.speaker == "S2"  # the latest speaker, until a final says otherwise
+
+
+def test_a_lone_differently_labelled_word_does_not_split():
+    session = MeetingSession("m", fmt())
+    final = words_hyp([("We", 0, .2), ("went", .2, .4), ("out", .4, .6), ("today", .6, .9)])
+    events = session.apply(StreamUpdate((final,), None, 1.0),
+                           labeler=lambda h: ["S2", "S2", "S1", "S2"])
+    assert [(e.speaker, e.hypothesis.text) for e in events] == [("S2", "We went out today")]

