@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import auth
-from server.engines import load_transcriber
+from server.engines import load_diariser, load_transcriber
 from server.engines.base import Transcriber
 from server.exports import EXPORTERS, MEDIA_TYPES, meeting_json
 from server.modelstore import ModelStore
@@ -47,6 +47,7 @@ SECURITY_HEADERS = [
 ]
 
 TranscriberFactory = Callable[[Settings], Transcriber]
+DiariserFactory = Callable[[Settings], Any]
 
 
 class SecurityHeaders:
@@ -103,9 +104,14 @@ async def health(request: Request) -> Response:
         return JSONResponse({"status": "failed", "error": state.load_error}, status_code=503)
     if state.transcriber is None:
         return JSONResponse({"status": "loading"}, status_code=503)
-    models = {m.name: Path(m.path).name for m in state.transcriber.models()}
-    return JSONResponse({"status": "ok", "models": {"transcriber": state.transcriber.name,
-                                                    **models}})
+    models: dict[str, Any] = {"transcriber": state.transcriber.name}
+    models.update({m.name: Path(m.path).name for m in state.transcriber.models()})
+    if state.diariser is not None:
+        models["diariser"] = state.diariser.name
+        models.update({m.name: Path(m.path).name for m in state.diariser.models()})
+    elif state.diariser_error:
+        models["diariser"] = f"off: {state.diariser_error}"
+    return JSONResponse({"status": "ok", "models": models})
 
 
 def _live_duration(state: AppState, meeting_id: str) -> float | None:
@@ -226,21 +232,33 @@ async def index(request: Request) -> Response:
     return FileResponse(WEB_DIR / "index.html")
 
 
-def _load_engines(state: AppState, factory: TranscriberFactory) -> None:
+def _load_engines(state: AppState, factory: TranscriberFactory,
+                  diariser_factory: DiariserFactory) -> None:
     try:
         state.transcriber = factory(state.settings)
     except Exception as exc:  # task boundary: reported through /v1/health and the log
         log.exception("loading the speech models failed")
         state.load_error = str(exc)
+        return
+    try:
+        state.diariser = diariser_factory(state.settings)
+    except Exception as exc:  # captions work without speaker labels: say so, go on
+        log.exception("loading the speaker models failed; speaker labels are off")
+        state.diariser_error = str(exc)
 
 
 def default_factory(settings: Settings) -> Transcriber:
     return load_transcriber(settings, ModelStore(settings.model_cache_dir))
 
 
+def default_diariser_factory(settings: Settings) -> Any:
+    return load_diariser(settings, ModelStore(settings.model_cache_dir))
+
+
 def create_app(settings: Settings, token: str,
                transcriber_factory: TranscriberFactory = default_factory,
-               on_ready: Callable[[], None] | None = None) -> Starlette:
+               on_ready: Callable[[], None] | None = None,
+               diariser_factory: DiariserFactory = default_diariser_factory) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = Store(settings.db_path)
@@ -251,7 +269,7 @@ def create_app(settings: Settings, token: str,
                          runner=InferenceRunner())
         app.state.casenote = state
         loading = asyncio.create_task(asyncio.to_thread(_load_engines, state,
-                                                        transcriber_factory))
+                                                        transcriber_factory, diariser_factory))
         if on_ready is not None:
             loading.add_done_callback(lambda _: on_ready())
         retention = asyncio.create_task(retention_loop(state))

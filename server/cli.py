@@ -38,6 +38,10 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--partial-model", help="fast model for partial captions "
                         "('' to use the main model; default: whisper-tiny.en)")
     parser.add_argument("--language", help="spoken language code, e.g. en (default: detect)")
+    parser.add_argument("--diariser", choices=["campplus", "pyannote", "none"],
+                        help="speaker labels (default: campplus, bundled)")
+    parser.add_argument("--diariser-model", help="pyannote pipeline folder or hub name, "
+                        "with --diariser pyannote")
     parser.add_argument("--allow-hub", action="store_true", default=None,
                         help="let model names be downloaded from a hub")
     parser.add_argument("--model-cache-dir", type=Path)
@@ -79,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
     names = ["host", "port", "data_dir", "token", "ssl_certfile", "ssl_keyfile",
              "max_live_meetings", "max_frame_s", "grace_s", "max_meeting_s", "retention_days",
-             "transcriber", "asr_model",
+             "transcriber", "asr_model", "diariser", "diariser_model",
              "partial_model", "language", "allow_hub", "model_cache_dir"]
     return {name: getattr(args, name, None) for name in names}
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from server.engines.base import Transcriber, TranscriberStream
 from server.session import MeetingSession, PartialRevised, SegmentFinalised, SessionEvent
-from server.store import STOPPED, SegmentRow, Store
-from server.wire import Start
+from server.speakers import MeetingSpeakers
+from server.store import PROCESSING, STOPPED, SegmentRow, Store
+from server.wire import CLOSE_NORMAL, Start
 from server.workers import InferenceRunner, Priority
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ class LiveMeeting:
     def __init__(self, session: MeetingSession, stream: TranscriberStream, *, store: Store,
                  runner: InferenceRunner, grace_s: float, share_token: str, title: str,
                  finals_sent: int, on_end: Callable[["LiveMeeting"], Awaitable[None]],
-                 names: dict[str, Any] | None = None) -> None:
+                 names: dict[str, Any] | None = None,
+                 speakers: MeetingSpeakers | None = None) -> None:
         self.session = session
         self.meeting_id = session.meeting_id
         self.share_token = share_token
@@ -99,7 +101,9 @@ class LiveMeeting:
         self._wake = asyncio.Event()
         self._stop_requested = False
         self._failures = 0
-        self.stopped = asyncio.Event()
+        self._speakers = speakers
+        self.stopped = asyncio.Event()  # ``stopped`` was sent
+        self.finished = asyncio.Event()  # speakers refined; nothing more will be sent
         self._grace_task: asyncio.Task[None] | None = None
         self._task = asyncio.create_task(self._recognise(), name=f"recognise {self.meeting_id}")
 
@@ -151,10 +155,11 @@ class LiveMeeting:
     # -- recognition ----------------------------------------------------------------------
 
     async def stop(self) -> None:
-        """Finish recognition, publish the last finals and ``stopped``; idempotent."""
+        """Finish recognition, publish the last finals, ``stopped`` and the refined speaker
+        labels; idempotent."""
         self._stop_requested = True
         self._wake.set()
-        await self.stopped.wait()
+        await self.finished.wait()
 
     async def _recognise(self) -> None:
         try:
@@ -163,10 +168,10 @@ class LiveMeeting:
                 self._wake.clear()
                 audio = self.session.take_audio()
                 if audio.size:
-                    self._stream.accept(audio)
+                    self._accept(audio)
                     await self._run_engine(self._stream.step)
-            self._stream.accept(self.session.take_audio(final=True))
-            await self._run_engine(self._stream.finish)
+            self._accept(self.session.take_audio(final=True))
+            await self._run_engine(self._stream.finish, final=True)
             await self._publish(self.session.withdraw_open_partial())
         except Exception:
             log.exception("meeting %s: recognition task failed", self.meeting_id)
@@ -175,7 +180,12 @@ class LiveMeeting:
         finally:
             await self._finish()
 
-    async def _run_engine(self, fn: Callable[[], Any]) -> None:
+    def _accept(self, audio: Any) -> None:
+        self._stream.accept(audio)
+        if self._speakers is not None:
+            self._speakers.accept(audio)
+
+    async def _run_engine(self, fn: Callable[[], Any], final: bool = False) -> None:
         try:
             update = await self._runner.run(Priority.CAPTIONS, fn)
         except Exception as exc:
@@ -189,7 +199,41 @@ class LiveMeeting:
                 raise
             return
         self._failures = 0
-        await self._publish(self.session.apply(update))
+        speakers = self._speakers
+        if speakers is None:
+            await self._publish(self.session.apply(update))
+            return
+        # Labels must cover the finals' audio before they are cut at speaker changes.
+        relabels = await self._speaker_job(speakers.finish if final else speakers.step)
+        events = self.session.apply(update, speakers.labeler if self._speakers else None)
+        await self._publish(events)
+        for event in events:
+            if isinstance(event, SegmentFinalised):
+                hyp = event.hypothesis
+                speakers.track(event.segment_id, hyp.start_s, hyp.end_s, event.speaker)
+        await self._relabel(relabels)
+
+    async def _speaker_job(self, fn: Callable[[], list[tuple[str, str]]]
+                           ) -> list[tuple[str, str]]:
+        """Speaker labels are second to captions: a failure turns them off, nothing else."""
+        try:
+            return await self._runner.run(Priority.SPEAKERS, fn)
+        except Exception:
+            log.exception("meeting %s: speaker labelling failed", self.meeting_id)
+            self._speakers = None
+            self._broadcast_error("engine_failed", "speaker labels stopped after an internal "
+                                  "error; captions go on")
+            return []
+
+    async def _relabel(self, changes: list[tuple[str, str]]) -> None:
+        if not changes:
+            return
+        await asyncio.to_thread(self._store.update_speakers, self.meeting_id, changes)
+        frame: dict[str, Any] = {"type": "speakers", "changes": [
+            {"segment_id": sid, "speaker": label} for sid, label in changes]}
+        if self.names:
+            frame["names"] = self.names
+        self._broadcast(frame)
 
     async def _publish(self, events: list[SessionEvent]) -> None:
         for event in events:
@@ -207,13 +251,19 @@ class LiveMeeting:
 
     async def _finish(self) -> None:
         duration = round(self.session.received_s, 3)
-        await asyncio.to_thread(self._store.set_status, self.meeting_id, STOPPED,
+        await asyncio.to_thread(self._store.set_status, self.meeting_id, PROCESSING,
                                 duration_s=duration, ended_at=utc_now())
         self._broadcast({"type": "stopped", "meeting_id": self.meeting_id,
                          "duration_s": duration})
         self.stopped.set()
         if self._grace_task is not None and self._grace_task is not asyncio.current_task():
             self._grace_task.cancel()
+        if self._speakers is not None:
+            await self._relabel(await self._speaker_job(self._speakers.refine))
+        await asyncio.to_thread(self._store.set_status, self.meeting_id, STOPPED)
+        for viewer in list(self.viewers):
+            viewer.put(Close(CLOSE_NORMAL, "the meeting has ended"))
+        self.finished.set()
         await self._on_end(self)
 
     def _subscribers(self) -> list[Subscriber]:
@@ -271,12 +321,14 @@ class LiveMeetings:
 def open_live_meeting(meetings: LiveMeetings, transcriber: Transcriber, fmt: Start, *,
                       meeting_id: str, store: Store, runner: InferenceRunner, grace_s: float,
                       max_frame_s: float, share_token: str, start_s: float, next_segment: int,
-                      finals_sent: int, names: dict[str, Any] | None = None) -> LiveMeeting:
+                      finals_sent: int, names: dict[str, Any] | None = None,
+                      diariser: Any = None) -> LiveMeeting:
     session = MeetingSession(meeting_id, fmt, max_frame_s=max_frame_s, start_s=start_s,
                              next_segment=next_segment)
     stream = transcriber.open_stream(fmt.language, start_s=start_s)
     meeting = LiveMeeting(session, stream, store=store, runner=runner, grace_s=grace_s,
                           share_token=share_token, title=fmt.title, finals_sent=finals_sent,
-                          on_end=meetings.remove, names=names)
+                          on_end=meetings.remove, names=names,
+                          speakers=MeetingSpeakers(diariser, start_s) if diariser else None)
     meetings.add(meeting)
     return meeting

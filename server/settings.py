@@ -36,6 +36,11 @@ class Settings:
     # Fast first-pass model for partial captions (utterance engine only); "" disables.
     partial_model: str = "whisper-tiny.en"
     language: str | None = None
+    # Speaker labels: "campplus" (segmentation-3.0 + CAM++, bundled), "none", or
+    # "pyannote" (live labels as campplus, the end-of-meeting pass by a pyannote.audio
+    # pipeline from ``diariser_model``: a local folder, or a hub name with allow_hub).
+    diariser: str = "campplus"
+    diariser_model: str = "pyannote/speaker-diarization-community-1"
     asr_threads: int = 2
     allow_hub: bool = False
     max_live_meetings: int = 4

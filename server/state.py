@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from server.engines.base import Transcriber
 from server.live import LiveMeetings
@@ -19,4 +20,6 @@ class AppState:
     runner: InferenceRunner
     meetings: LiveMeetings = field(default_factory=LiveMeetings)
     transcriber: Transcriber | None = None  # None while the models load
+    diariser: Any = None  # None while loading, or when speaker labels are off
     load_error: str | None = None
+    diariser_error: str | None = None

@@ -128,6 +128,18 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
 
+    def update_speakers(self, meeting_id: str, changes: list[tuple[str, str]]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "UPDATE segments SET speaker = ? WHERE meeting_id = ? AND segment_id = ?",
+                    [(label, meeting_id, sid) for sid, label in changes])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
     def set_progress(self, meeting_id: str, received_s: float) -> None:
         self._write("UPDATE meetings SET received_s = MAX(received_s, ?) WHERE id = ?",
                     (received_s, meeting_id))

@@ -109,7 +109,7 @@ async def _open_meeting(state: AppState, start: Start) -> LiveMeeting:
     return open_live_meeting(state.meetings, state.transcriber, start, meeting_id=meeting_id,
                              store=state.store, runner=state.runner, grace_s=settings.grace_s,
                              max_frame_s=settings.max_frame_s, share_token=share, start_s=0.0,
-                             next_segment=1, finals_sent=0)
+                             next_segment=1, finals_sent=0, diariser=state.diariser)
 
 
 async def _resume_meeting(state: AppState, start: Start) -> LiveMeeting:
@@ -131,7 +131,7 @@ async def _resume_meeting(state: AppState, start: Start) -> LiveMeeting:
                              max_frame_s=state.settings.max_frame_s,
                              share_token=row.share_token, start_s=row.received_s,
                              next_segment=row.next_segment, finals_sent=finals,
-                             names=row.speakers)
+                             names=row.speakers, diariser=state.diariser)
 
 
 async def _serve_recorder(ws: WebSocket, state: AppState, meeting: LiveMeeting) -> None:
@@ -204,8 +204,7 @@ async def _read_frames(ws: WebSocket, state: AppState, meeting: LiveMeeting,
 
 
 async def send_frames(ws: WebSocket, subscriber: Subscriber,
-                      keep: Callable[[dict[str, Any]], bool] = lambda frame: True,
-                      close_after_stopped: bool = False) -> None:
+                      keep: Callable[[dict[str, Any]], bool] = lambda frame: True) -> None:
     """Drain a subscriber's queue to its socket until ``None`` or a ``Close``."""
     while True:
         frame = await subscriber.queue.get()
@@ -216,6 +215,3 @@ async def send_frames(ws: WebSocket, subscriber: Subscriber,
             return
         if keep(frame):
             await ws.send_text(dumps(frame))
-        if close_after_stopped and frame.get("type") == "stopped":
-            await ws.close(CLOSE_NORMAL)
-            return

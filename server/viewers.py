@@ -96,7 +96,7 @@ async def _forward(ws: WebSocket, subscriber: Subscriber, history: set[str]) -> 
             return False  # already sent from the store
         return frame.get("type") in VIEWER_FRAMES
 
-    await send_frames(ws, subscriber, keep, close_after_stopped=True)
+    await send_frames(ws, subscriber, keep)
 
 
 async def _ignore_input(ws: WebSocket, subscriber: Subscriber) -> None:

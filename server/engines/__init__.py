@@ -5,7 +5,9 @@ A heavy optional dependency costs nothing until its engine is chosen.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from typing import Any
 
 from server.engines.base import Transcriber
 from server.modelstore import ModelStore, resolve_whisper_model
@@ -48,3 +50,39 @@ def load_transcriber(settings: Settings, store: ModelStore) -> Transcriber:
         raise ValueError(f"unknown transcriber {settings.transcriber!r}; "
                          f"choose one of {', '.join(TRANSCRIBERS)}") from None
     return factory(settings, store)
+
+
+class _LiveAndRefine:
+    """Live labels from one diariser, the end-of-meeting pass from another."""
+
+    def __init__(self, live: Any, refiner: Any) -> None:
+        self.name = f"{live.name}+{refiner.name}"
+        self._live = live
+        self._refiner = refiner
+
+    def open_stream(self) -> Any:
+        return self._live.open_stream()
+
+    def refine(self, audio: Any) -> Any:
+        return self._refiner.refine(audio)
+
+    def models(self) -> list[Any]:
+        return self._live.models() + self._refiner.models()
+
+
+def load_diariser(settings: Settings, store: ModelStore) -> Any:
+    """None when speaker labels are off; raises ModelError when weights are missing."""
+    if settings.diariser == "none":
+        return None
+    if settings.diariser not in ("campplus", "pyannote"):
+        raise ValueError(f"unknown diariser {settings.diariser!r}; "
+                         "choose campplus, pyannote or none")
+    from server.engines.diarise import Diariser, PyannotePipelineDiariser
+
+    live = Diariser.from_store(store)
+    if settings.diariser == "campplus":
+        return live
+    refiner = PyannotePipelineDiariser(settings.diariser_model,
+                                       token=os.environ.get("HF_TOKEN"),
+                                       allow_hub=settings.allow_hub)
+    return _LiveAndRefine(live, refiner)
