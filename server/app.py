@@ -30,6 +30,7 @@ from server.store import Store
 from server.retention import retention_loop
 from server.sharing import WEB_DIR, get_share, revoke_share, share_qr, view_page
 from server.transport import stream_endpoint
+from server.uploads import create_transcription
 from server.viewers import captions_endpoint
 from server.wire import CLOSE_DELETED
 from server.workers import InferenceRunner
@@ -142,8 +143,11 @@ async def get_meeting(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     row, segments = found
-    duration = _live_duration(_state(request), row.id)
-    return JSONResponse(meeting_json(row, segments, duration))
+    state = _state(request)
+    body = meeting_json(row, segments, _live_duration(state, row.id))
+    if row.id in state.progress:
+        body["progress"] = round(state.progress[row.id], 3)  # extension: uploads
+    return JSONResponse(body)
 
 
 async def get_transcript(request: Request) -> Response:
@@ -277,6 +281,8 @@ def create_app(settings: Settings, token: str,
             yield
         finally:
             retention.cancel()
+            for task in list(state.background):
+                task.cancel()
             await state.meetings.close_all()
             state.runner.close()
             store.close()
@@ -295,6 +301,7 @@ def create_app(settings: Settings, token: str,
               methods=["POST"]),
         Route("/v1/meetings/{meeting_id}/share.svg", protected(share_qr)),
         Route("/view/{meeting_id}", view_page),
+        Route("/v1/transcriptions", protected(create_transcription), methods=["POST"]),
         WebSocketRoute("/v1/meetings/stream", stream_endpoint),
         WebSocketRoute("/v1/meetings/{meeting_id}/captions", captions_endpoint),
         Mount("/", StaticFiles(directory=WEB_DIR), name="web"),

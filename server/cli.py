@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--grace-s", type=float)
     serve.add_argument("--max-meeting-s", type=float, help="audio length at which a meeting "
                        "is stopped (default: 14400)")
+    serve.add_argument("--max-upload-bytes", type=int, help="largest recording accepted by "
+                       "POST /v1/transcriptions (default: 500 MiB)")
     serve.add_argument("--retention-days", type=float, help="delete meetings older than this "
                        "(default: 0, keep)")
     _engine_flags(serve)
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
     names = ["host", "port", "data_dir", "token", "ssl_certfile", "ssl_keyfile",
              "max_live_meetings", "max_frame_s", "grace_s", "max_meeting_s", "retention_days",
+             "max_upload_bytes",
              "transcriber", "asr_model", "diariser", "diariser_model",
              "partial_model", "language", "allow_hub", "model_cache_dir"]
     return {name: getattr(args, name, None) for name in names}
@@ -145,7 +148,7 @@ async def _announce_when_listening(server: object, settings: Settings, token: st
 
 def transcribe(settings: Settings, path: Path, fmt: str) -> int:
     from server.audio import read_audio_file
-    from server.engines import load_transcriber
+    from server.engines import load_diariser, load_transcriber
     from server.exports import EXPORTERS
     from server.modelstore import ModelError, ModelStore
     from server.offline import transcribe_audio
@@ -156,12 +159,19 @@ def transcribe(settings: Settings, path: Path, fmt: str) -> int:
     except Exception as exc:  # PyAV raises many kinds: all mean "cannot decode this"
         print(f"casenote: cannot decode {path}: {exc}", file=sys.stderr)
         return 1
+    store = ModelStore(settings.model_cache_dir)
     try:
-        engine = load_transcriber(settings, ModelStore(settings.model_cache_dir))
+        engine = load_transcriber(settings, store)
     except (ModelError, ValueError) as exc:
         print(f"casenote: {exc}", file=sys.stderr)
         return 1
-    segments: list[SegmentRow] = transcribe_audio(engine, audio, settings.language)
+    try:
+        diariser = load_diariser(settings, store)
+    except Exception as exc:  # speaker labels are optional: say so and go on
+        print(f"casenote: speaker labels are off: {exc}", file=sys.stderr)
+        diariser = None
+    segments: list[SegmentRow] = transcribe_audio(engine, audio, settings.language,
+                                                  diariser=diariser)
     row = MeetingRow(id=path.stem, title=path.name, status=STOPPED, language=settings.language,
                      created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      ended_at=None, duration_s=audio.size / 16000, received_s=0.0,

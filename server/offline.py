@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 
 from server.engines.base import SAMPLE_RATE_HZ, Transcriber
 from server.live import event_frame
 from server.session import MeetingSession, SegmentFinalised
+from server.speakers import MeetingSpeakers
 from server.store import SegmentRow
 from server.wire import Start
 
@@ -14,7 +18,7 @@ FEED_S = 1.0
 
 
 def transcribe_audio(engine: Transcriber, audio: np.ndarray, language: str | None,
-                     meeting_id: str = "offline") -> list[SegmentRow]:
+                     meeting_id: str = "offline", diariser: Any = None) -> list[SegmentRow]:
     fmt = Start(sample_rate_hz=SAMPLE_RATE_HZ, encoding="pcm_f32le", channels=1,
                 language=language, title=meeting_id, meeting_id=None, resume_from_s=None)
     session = MeetingSession(meeting_id, fmt, max_frame_s=FEED_S)
@@ -27,7 +31,19 @@ def transcribe_audio(engine: Transcriber, audio: np.ndarray, language: str | Non
         rows += _finals(session.apply(stream.step()))
     stream.accept(session.take_audio(final=True))
     rows += _finals(session.apply(stream.finish()))
-    return sorted(rows, key=lambda r: r.start_s)
+    rows.sort(key=lambda r: r.start_s)
+    return label_speakers(rows, audio, diariser) if diariser is not None else rows
+
+
+def label_speakers(rows: list[SegmentRow], audio: np.ndarray, diariser: Any
+                   ) -> list[SegmentRow]:
+    """The whole-recording speaker pass over finished segments."""
+    speakers = MeetingSpeakers(diariser)
+    speakers.accept(audio)
+    for row in rows:
+        speakers.track(row.segment_id, row.start_s, row.end_s, row.speaker)
+    changes = dict(speakers.refine())
+    return [replace(row, speaker=changes.get(row.segment_id, row.speaker)) for row in rows]
 
 
 def _finals(events: list) -> list[SegmentRow]:

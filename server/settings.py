@@ -49,6 +49,7 @@ class Settings:
     idle_timeout_s: float = 30.0
     max_text_frame_bytes: int = 64 * 1024
     max_viewers: int = 50  # caption viewers per meeting
+    max_upload_bytes: int = 500 * 1024 * 1024
     max_meeting_s: float = 4 * 3600.0  # a meeting this long is stopped as if asked to
     retention_days: float = 0.0  # delete meetings older than this; 0 keeps them
     # A share link works while its meeting is live and this long after it ends.

@@ -23,3 +23,5 @@ class AppState:
     diariser: Any = None  # None while loading, or when speaker labels are off
     load_error: str | None = None
     diariser_error: str | None = None
+    background: set[Any] = field(default_factory=set)  # upload tasks, kept from the GC
+    progress: dict[str, float] = field(default_factory=dict)  # upload share done, 0..1

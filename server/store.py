@@ -151,9 +151,11 @@ class Store:
                     (status, duration_s, ended_at, meeting_id))
 
     def mark_live_interrupted(self) -> list[str]:
-        """At start-up: meetings that were live when the server went down."""
+        """At start-up: meetings that were live when the server went down can be resumed;
+        those it was still processing keep what was stored and count as stopped."""
         ids = [r["id"] for r in self._rows("SELECT id FROM meetings WHERE status = ?", (LIVE,))]
         self._write("UPDATE meetings SET status = ? WHERE status = ?", (INTERRUPTED, LIVE))
+        self._write("UPDATE meetings SET status = ? WHERE status = ?", (STOPPED, PROCESSING))
         return ids
 
     def meeting(self, meeting_id: str) -> MeetingRow | None:

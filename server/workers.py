@@ -22,6 +22,7 @@ class Priority(IntEnum):
     CAPTIONS = 0
     SPEAKERS = 1
     NOTE = 2
+    BATCH = 3  # recorded visits: after everything live
 
 
 class InferenceRunner:
