@@ -27,7 +27,9 @@ test: install-test models
 install: $(VENV)/.installed
 	@ln -sfn $(VENV) .venv
 
-install-test: install $(VENV)/.installed-test apt-test
+AXE := $(CACHE_DIR)/npm/node_modules/axe-core/axe.min.js
+
+install-test: install $(VENV)/.installed-test apt-test $(AXE)
 
 $(VENV)/.installed: pyproject.toml
 	@mkdir -p $(CACHE_DIR)
@@ -47,10 +49,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 # (synthetic speech for meetings), fonts for screenshots.
 apt-test:
 	@if ! command -v chromium >/dev/null || ! command -v flite >/dev/null \
-	    || ! command -v text2wave >/dev/null || ! command -v openssl >/dev/null || ! test -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts; then \
+	    || ! command -v text2wave >/dev/null || ! command -v openssl >/dev/null || ! command -v npm >/dev/null || ! test -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium sox openssl flite festival festvox-us-slt-hts fonts-dejavu-core >/dev/null; \
+	    chromium sox openssl npm flite festival festvox-us-slt-hts fonts-dejavu-core >/dev/null; \
 	fi
+
+# axe-core, injected into the pages by the accessibility tests.
+$(AXE):
+	npm install --prefix $(CACHE_DIR)/npm --no-save --no-audit --no-fund axe-core@4.14.1 >/dev/null
 
 models: install
 	$(PY) -m server models

@@ -203,8 +203,13 @@ class LiveMeeting:
         if speakers is None:
             await self._publish(self.session.apply(update))
             return
+        job = speakers.finish if final else speakers.step
+        if not update.finals:  # a partial goes out first; labels follow
+            await self._publish(self.session.apply(update))
+            await self._relabel(await self._speaker_job(job))
+            return
         # Labels must cover the finals' audio before they are cut at speaker changes.
-        relabels = await self._speaker_job(speakers.finish if final else speakers.step)
+        relabels = await self._speaker_job(job)
         events = self.session.apply(update, speakers.labeler if self._speakers else None)
         await self._publish(events)
         for event in events:

@@ -1,7 +1,8 @@
 "use strict";
 
 // The recorder page: microphone → pcm-worklet.js → WebSocket (PROTOCOL.md,
-// "Recording") → live captions (captions.js, loaded first).
+// "Recording") → live captions (captions.js, loaded first). Sharing and speaker names:
+// share.js and speakers.js; display settings: settings.js.
 
 const TARGET_RATE_HZ = 16000;
 const FRAME_SAMPLES = 1600; // 100 ms, as the worklet posts them
@@ -63,6 +64,14 @@ const captions = new CaptionView({
   list: $("captions"),
   announcer: $("captions-live"),
   jump: $("jump"),
+  onSpeaker: (label) => namer.open(label),
+});
+const share = new ShareDialog({ dialog: $("share-dialog"), opener: $("share"), token: () => state.token });
+const namer = new SpeakerNamer({
+  dialog: $("speaker-dialog"),
+  roster: $("roster"),
+  token: () => state.token,
+  onNames: (names) => captions.applySpeakers({ changes: [], names }),
 });
 
 const state = {
@@ -289,8 +298,10 @@ function sendStop() {
   sendJson(state.socket, { type: "stop" });
 }
 
-function onStarted() {
+function onStarted(message) {
   state.started = true;
+  share.setMeeting(message.meeting_id);
+  namer.setMeeting(message.meeting_id);
   if (!state.stopRequested) setStatus("listening");
   state.frames.sendPending(state.socket);
   if (state.stopRequested) sendStop();
@@ -336,6 +347,8 @@ function resetMeeting() {
   state.stopRequested = false;
   state.serverError = false;
   captions.clear();
+  share.setMeeting(null);
+  namer.setMeeting(null);
   ui.note.hidden = true;
   showMessage("");
 }
@@ -375,6 +388,12 @@ async function stopMeeting() {
 function onCaption(message) {
   noteLag(message.behind_s);
   captions.apply(message);
+  namer.see(message.speaker);
+}
+
+function onSpeakers(message) {
+  captions.applySpeakers(message);
+  namer.applySpeakers(message, captions.speakers());
 }
 
 // behind_s is the server's optional lag report; absent means it is keeping up.
@@ -389,7 +408,7 @@ const HANDLERS = {
   started: onStarted,
   partial: onCaption,
   final: onCaption,
-  speakers: (message) => captions.applySpeakers(message),
+  speakers: onSpeakers,
   stopped: onStopped,
   note: onNote,
   error: onServerError,

@@ -17,11 +17,14 @@ function formatTime(seconds) {
 
 class CaptionView {
   // list: the scrolling <ol>; announcer: a polite live region for finals;
-  // jump: the "Jump to live" button, shown while the reader has scrolled up.
-  constructor({ list, announcer, jump }) {
+  // jump: the "Jump to live" button, shown while the reader has scrolled up;
+  // onSpeaker (optional): called with a label when its badge is clicked (badges are then
+  // buttons, kept out of the Tab order: the page offers its own keyboard route).
+  constructor({ list, announcer, jump, onSpeaker = null }) {
     this.list = list;
     this.announcer = announcer;
     this.jump = jump;
+    this.onSpeaker = onSpeaker;
     this.lines = new Map(); // segment_id → {li, start, speaker, final}
     this.names = {};
     this.following = true;
@@ -38,18 +41,25 @@ class CaptionView {
     this.follow(true);
   }
 
-  // A partial or final frame.
-  apply(message) {
+  // A partial or final frame. quiet: shown but not announced (history on joining).
+  apply(message, { quiet = false } = {}) {
     const existing = this.lines.get(message.segment_id);
     const isFinal = message.type === "final";
-    if (existing?.final && !isFinal) return; // a final never changes
+    if (existing?.final) {
+      // A final never changes; one sent again (a viewer reconnecting) may carry a relabel.
+      if (isFinal && existing.speaker !== message.speaker) {
+        existing.speaker = message.speaker;
+        this.paintSpeaker(existing);
+      }
+      return;
+    }
     if (!isFinal && !message.text) {
       existing?.li.remove();
       this.lines.delete(message.segment_id);
       return;
     }
     const line = this.update(existing || this.createLine(message.segment_id), message, isFinal);
-    if (isFinal && message.text) this.announce(line, message.text);
+    if (isFinal && message.text && !quiet) this.announce(line, message.text);
     this.keepLive();
   }
 
@@ -79,13 +89,26 @@ class CaptionView {
     return this.names[label]?.name || label;
   }
 
+  // Labels seen so far, in order of first appearance.
+  speakers() {
+    const seen = new Set();
+    for (const line of this.lines.values()) if (line.speaker) seen.add(line.speaker);
+    return [...seen];
+  }
+
   createLine(segmentId) {
     const li = document.createElement("li");
     li.dataset.segmentId = segmentId;
     for (const part of ["time", "speaker", "text"]) {
-      const span = document.createElement("span");
+      const span = document.createElement(part === "speaker" && this.onSpeaker ? "button" : "span");
       span.className = part;
       li.append(span, " "); // the spaces keep words apart in textContent
+    }
+    const badge = li.querySelector(".speaker");
+    if (this.onSpeaker) {
+      badge.type = "button";
+      badge.tabIndex = -1;
+      badge.addEventListener("click", () => this.onSpeaker(this.lines.get(segmentId)?.speaker || "?"));
     }
     const line = { li, start: null, speaker: undefined, final: false };
     this.lines.set(segmentId, line);

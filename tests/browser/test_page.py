@@ -9,6 +9,8 @@ import pytest
 import soundfile as sf
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.conftest import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.models]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,8 +75,10 @@ def test_microphone_to_live_captions(server, jfk_wav, tmp_path, playwright):
         meetings = http.get("/v1/meetings").json()["meetings"]
         visit = next(m for m in meetings if m["title"] == "Browser visit")
         stored = http.get(f"/v1/meetings/{visit['id']}").json()
+        # "processing" while the server refines speakers after `stopped`; then "stopped".
+        assert wait_until(lambda: http.get(f"/v1/meetings/{visit['id']}").json()["status"]
+                          == "stopped", timeout_s=60)
     assert [s["segment_id"] for s in stored["segments"]] == segment_ids
-    assert stored["status"] == "stopped"
 
 
 def test_refused_microphone_is_explained(server, playwright):
