@@ -5,10 +5,12 @@
 // share.js and speakers.js; display settings: settings.js.
 
 const TARGET_RATE_HZ = 16000;
-const FRAME_SAMPLES = 1600; // 100 ms, as the worklet posts them
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 15000;
+// Closes after which reconnecting cannot help: bad input, refused, gone, full, or normal.
+const FINAL_CLOSES = new Set([1000, 1008, 1009, 4400, 4401, 4403, 4404, 4410, 4429]);
 const PING_INTERVAL_MS = 15000;
 const FLUSH_TIMEOUT_MS = 500;
-const RETAIN_SENT_S = 120; // audio kept after sending, to resume a dropped meeting
 const BEHIND_LIMIT_S = 3;
 const TOKEN_KEY = "casenote.token";
 const AUDIO_CONSTRAINTS = {
@@ -83,6 +85,10 @@ const state = {
   started: false,
   stopRequested: false,
   serverError: false,
+  meetingId: null,
+  reconnects: 0,
+  reconnectTimer: null,
+  heldTimer: null,
 };
 
 // ---- token and address ----
@@ -152,37 +158,6 @@ function describeCaptureError(error) {
   };
   if (error?.workletFailed) return MESSAGES.workletFailed;
   return byName[error?.name] || `Recording could not start: ${error?.message || error}`;
-}
-
-// ---- audio frames: the one place that knows what was captured and sent ----
-
-class FrameQueue {
-  constructor() {
-    this.count = 0;
-    this.pending = []; // {startS, buffer}: captured, not yet sent
-    this.sent = []; // sent, kept RETAIN_SENT_S for a resume
-  }
-
-  add(buffer) {
-    const startS = (this.count * FRAME_SAMPLES) / TARGET_RATE_HZ;
-    this.pending.push({ startS, buffer });
-    this.count += 1;
-  }
-
-  sendPending(socket) {
-    while (this.pending.length > 0) {
-      const frame = this.pending.shift();
-      socket.send(frame.buffer);
-      this.sent.push(frame);
-    }
-    const keepFromS = (this.count * FRAME_SAMPLES) / TARGET_RATE_HZ - RETAIN_SENT_S;
-    while (this.sent.length > 0 && this.sent[0].startS < keepFromS) this.sent.shift();
-  }
-
-  oldestHeldS() {
-    const oldest = this.sent[0] || this.pending[0];
-    return oldest ? oldest.startS : (this.count * FRAME_SAMPLES) / TARGET_RATE_HZ;
-  }
 }
 
 function onFrame(buffer) {
@@ -257,8 +232,8 @@ function startMessage() {
     channels: 1,
     language: "en",
     title: ui.title.value.trim() || "Meeting",
-    meeting_id: null,
-    resume_from_s: null,
+    meeting_id: state.meetingId,
+    resume_from_s: state.meetingId ? state.frames.oldestHeldS() : null,
   };
 }
 
@@ -299,6 +274,18 @@ function sendStop() {
 }
 
 function onStarted(message) {
+  if (state.meetingId) {
+    state.frames.resumeFrom(message.received_s);
+    backfill(message.meeting_id);
+  }
+  state.meetingId = message.meeting_id;
+  state.reconnects = 0;
+  clearInterval(state.heldTimer);
+  if (state.frames.droppedS > 0) {
+    showMessage(`${Math.round(state.frames.droppedS)} s of audio could not be kept while offline.`);
+  } else if (!state.serverError) {
+    showMessage("");
+  }
   state.started = true;
   share.setMeeting(message.meeting_id);
   namer.setMeeting(message.meeting_id);
@@ -322,6 +309,7 @@ function onNote(message) {
 }
 
 function onServerError(message) {
+  if (message.code === "idle_timeout") return; // the close that follows reconnects
   state.serverError = true;
   showMessage(message.message || `The server reported a problem (${message.code || "unknown"}).`);
   setStatus("error");
@@ -329,12 +317,49 @@ function onServerError(message) {
 
 function onSocketClose(event) {
   state.socket = null;
+  state.started = false;
+  if (state.phase === "stopped") return;
+  if (state.meetingId && !FINAL_CLOSES.has(event.code)) {
+    scheduleReconnect();
+    return;
+  }
   closeCapture();
   setRecording(false);
-  if (state.phase === "stopped" || state.serverError) return;
+  if (state.serverError) return;
   const reason = CLOSE_REASONS[event.code] || `The connection closed (code ${event.code}).`;
   setStatus("disconnected");
   showMessage(reason);
+}
+
+// Finals made while the page was offline went to nobody: fetch them, shown quietly.
+async function backfill(meetingId) {
+  try {
+    const response = await fetch(`/v1/meetings/${encodeURIComponent(meetingId)}`, {
+      headers: { Authorization: `Bearer ${state.token}` },
+    });
+    if (!response.ok) return;
+    const meeting = await response.json();
+    for (const segment of meeting.segments || []) {
+      captions.apply({ type: "final", ...segment }, { quiet: true });
+    }
+  } catch {
+    // Offline again: the next resume tries again.
+  }
+}
+
+// The microphone keeps capturing while offline; frames wait in state.frames.
+function scheduleReconnect() {
+  const backoff = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** state.reconnects);
+  const delay = backoff * (0.5 + Math.random() / 2); // jitter: clients do not stampede
+  state.reconnects += 1;
+  showHeld();
+  clearInterval(state.heldTimer);
+  state.heldTimer = setInterval(showHeld, 1000);
+  state.reconnectTimer = setTimeout(openSocket, delay);
+}
+
+function showHeld() {
+  setStatus("reconnecting", `${Math.round(state.frames.heldS())} s buffered`);
 }
 
 // ---- start and stop ----
@@ -342,6 +367,10 @@ function onSocketClose(event) {
 function resetMeeting() {
   state.socket?.close(1000); // a previous meeting's note keeps drafting on the server
   state.socket = null;
+  state.meetingId = null;
+  state.reconnects = 0;
+  clearTimeout(state.reconnectTimer);
+  clearInterval(state.heldTimer);
   state.frames = new FrameQueue();
   state.started = false;
   state.stopRequested = false;
