@@ -256,15 +256,7 @@ function openSocket() {
 }
 
 function onSocketMessage(data) {
-  if (typeof data !== "string") return;
-  let message;
-  try {
-    message = JSON.parse(data);
-  } catch {
-    return;
-  }
-  const handler = HANDLERS[message?.type];
-  if (handler) handler(message);
+  dispatchFrame(data, HANDLERS);
 }
 
 function sendStop() {

@@ -15,6 +15,19 @@ function formatTime(seconds) {
   return `${mm}:${ss}`;
 }
 
+// One text frame from a casenote socket to the handler for its type; junk is ignored.
+function dispatchFrame(data, handlers) {
+  if (typeof data !== "string") return;
+  let message;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    return;
+  }
+  const handler = handlers[message?.type];
+  if (handler) handler(message);
+}
+
 class CaptionView {
   // list: the scrolling <ol>; announcer: a polite live region for finals;
   // jump: the "Jump to live" button, shown while the reader has scrolled up;

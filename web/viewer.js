@@ -84,15 +84,7 @@ function connectViewer() {
 }
 
 function onViewerMessage(data) {
-  if (typeof data !== "string") return;
-  let message;
-  try {
-    message = JSON.parse(data);
-  } catch {
-    return;
-  }
-  const handler = VIEWER_HANDLERS[message?.type];
-  if (handler) handler(message);
+  dispatchFrame(data, VIEWER_HANDLERS);
 }
 
 // History finals come from the store, without the live frames' `behind_s`.
