@@ -65,8 +65,11 @@ async def soak(port: int, pcm: bytes, lead_s: float) -> dict[str, float]:
         reader = asyncio.create_task(read())
         began = time.perf_counter()
         for lo in range(0, len(pcm), BYTES_PER_S):
-            while behind[0] > lead_s:
+            waited = 0.0
+            # Frames carry the backlog; in silence none come, so wait at most 3 s.
+            while behind[0] > lead_s and waited < 3.0:
                 await asyncio.sleep(0.05)
+                waited += 0.05
             await ws.send(pcm[lo:lo + BYTES_PER_S])
             behind[0] += 1.0  # counted until the server says otherwise
             await asyncio.sleep(0)
@@ -92,8 +95,10 @@ async def reconnect_cost(port: int, pcm: bytes, before_s: float, outage_s: float
         await ws.send(start_message(meeting_id=started["meeting_id"], resume_from_s=0.0))
         resumed = json.loads(await ws.recv())
         reconnected = time.perf_counter()
-        await ws.send(pcm[int(resumed["received_s"] * BYTES_PER_S) // 2 * 2:
-                          int(held_until * BYTES_PER_S)])
+        backlog = pcm[int(resumed["received_s"] * BYTES_PER_S) // 2 * 2:
+                      int(held_until * BYTES_PER_S)]
+        for lo in range(0, len(backlog), BYTES_PER_S):  # at most 1 s a frame
+            await ws.send(backlog[lo:lo + BYTES_PER_S])
         t1 = time.perf_counter()
         sent_s = held_until
         caught_up = None
@@ -153,6 +158,7 @@ def main() -> None:
             done.set()
             sampler.join()
             samples.append((soaked["wall_s"], server.rss_mb()))
+            print(f"soak done: {soaked}", flush=True)
             cost = asyncio.run(reconnect_cost(args.port, visit.tobytes(), 20.0, args.outage_s))
         finally:
             done.set()
