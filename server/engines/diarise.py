@@ -9,8 +9,8 @@ frames and turns. ``Diariser.open_stream`` gives live labels (``speakers_live.py
 ``PyannotePipelineDiariser`` runs pyannote's own pipeline from a folder or, with hub access,
 a hub name.
 
-One ``Diariser`` is loaded per process and shared; its models are read-only. Torch runs its
-calls on all cores, so call it from one worker thread at a time (``workers.py``).
+One ``Diariser`` is loaded per process and shared; its models are read-only. Call it from
+one worker thread at a time (``workers.py``); ``from_store`` gives torch one thread.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ import torch
 from torch import nn
 
 from server.engines.base import SAMPLE_RATE_HZ, ModelInfo
-from server.modelstore import ModelError
 from server.engines.speakers_live import (FBANK_HOP_S, FBANK_WIN_S, LOCAL_SPEAKERS,
                                           DiariserStream, LiveOptions, SpeakerTurn,
                                           fbank_rows_for, frames_to_turns, local_speech,
                                           match_distinct)
+from server.modelstore import ModelError
 
 if TYPE_CHECKING:
     from server.modelstore import ModelStore
@@ -44,6 +44,9 @@ EMBEDDING_MODEL = "campplus-cn-en"
 EMBEDDING_FILE = "campplus_cn_en_common.pt"
 WINDOW_S = 10.0  # segmentation-3.0 was trained on 10 s chunks
 FBANK_BINS = 80
+# Measured on 2 busy cores: with 2 torch threads beside other work one segmentation window
+# took 2-5 s instead of 0.05 s (threads spinning against each other).
+TORCH_THREADS = 1
 HUB_NAME = re.compile(r"[\w.-]+/[\w.-]+")  # owner/name
 CAMPLUS_GROWTH = 32  # channels each dense layer adds
 CAMPLUS_BLOCKS = ((12, 1), (24, 2), (16, 2))  # (dense layers, dilation) per block
@@ -51,14 +54,16 @@ CAMPLUS_BLOCKS = ((12, 1), (24, 2), (16, 2))  # (dense layers, dilation) per blo
 
 @dataclass(frozen=True)
 class RefineOptions:
-    step_s: float = 1.0  # between segmentation windows
+    step_s: float = 2.0  # between 10 s segmentation windows
     batch_windows: int = 8
     min_embed_s: float = 0.4  # speech a local speaker needs for an embedding
+    max_embed_s: float = 3.0  # of it, nearest the window's middle, embedded (cost)
     min_train_s: float = 1.0  # clean speech an embedding needs to shape the clusters
-    # Average-linkage cosine distance below which clusters merge (same voice on short
-    # clips scores ~0.2-0.4 apart, different voices ~0.6-1.0).
-    merge_distance: float = 0.55
-    min_speaker_s: float = 2.0  # window-speech a cluster needs to stay a speaker of its own
+    max_train: int = 3000  # embeddings clustered (those with most speech); others join
+    # Average-linkage cosine distance under which clusters merge. Measured: 0.4-0.5 keeps
+    # every clip of the benchmark apart; 0.3 splits a synthetic voice, 0.6 merges two.
+    merge_distance: float = 0.45
+    min_speaker_s: float = 2.0  # speech a cluster needs to stay a speaker of its own
     fill_gap_s: float = 0.2  # same-speaker pauses shorter than this are bridged
     min_turn_s: float = 0.1
 
@@ -141,8 +146,12 @@ class SpeakerEmbedder:
 
 
 
+def _named(**modules: nn.Module) -> nn.Sequential:
+    return nn.Sequential(OrderedDict(modules))
+
+
 def _norm_relu(channels: int) -> nn.Sequential:
-    return nn.Sequential(OrderedDict(batchnorm=nn.BatchNorm1d(channels), relu=nn.ReLU()))
+    return _named(batchnorm=nn.BatchNorm1d(channels), relu=nn.ReLU())
 
 
 class _ResBlock(nn.Module):
@@ -190,48 +199,27 @@ class _ContextMask(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         segments = nn.functional.avg_pool1d(x, 100, 100, ceil_mode=True)
         context = x.mean(-1, keepdim=True) + segments.repeat_interleave(100, -1)[..., :x.shape[-1]]
-        return self.linear_local(x) * torch.sigmoid(self.linear2(torch.relu(self.linear1(context))))
+        gate = torch.sigmoid(self.linear2(torch.relu(self.linear1(context))))
+        return self.linear_local(x) * gate
 
 
-class _DenseLayer(nn.Module):
+class _DenseLayer(nn.Sequential):
+    """Bottleneck and context mask; its output is appended to its input (dense block)."""
+
     def __init__(self, channels: int, dilation: int, bottleneck: int = 128) -> None:
-        super().__init__()
-        self.nonlinear1 = _norm_relu(channels)
-        self.linear1 = nn.Conv1d(channels, bottleneck, 1, bias=False)
-        self.nonlinear2 = _norm_relu(bottleneck)
-        self.cam_layer = _ContextMask(bottleneck, CAMPLUS_GROWTH, dilation)
+        super().__init__(OrderedDict(
+            nonlinear1=_norm_relu(channels),
+            linear1=nn.Conv1d(channels, bottleneck, 1, bias=False),
+            nonlinear2=_norm_relu(bottleneck),
+            cam_layer=_ContextMask(bottleneck, CAMPLUS_GROWTH, dilation)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.cam_layer(self.nonlinear2(self.linear1(self.nonlinear1(x))))
-        return torch.cat([x, y], 1)
-
-
-class _Conv(nn.Module):
-    """A 1-D convolution with named norm/ReLU after (``norm_relu``) or before it."""
-
-    def __init__(self, channels: int, out: int, kernel: int, stride: int, after: bool) -> None:
-        super().__init__()
-        self.after = after
-        self.linear = nn.Conv1d(channels, out, kernel, stride, kernel // 2, bias=False)
-        self.nonlinear = _norm_relu(out if after else channels)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.nonlinear(self.linear(x)) if self.after else self.linear(self.nonlinear(x))
+        return torch.cat([x, super().forward(x)], 1)
 
 
 class _StatsPool(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([x.mean(-1), x.std(-1)], -1)
-
-
-class _Embedding(nn.Module):
-    def __init__(self, channels: int, out: int) -> None:
-        super().__init__()
-        self.linear = nn.Conv1d(channels, out, 1, bias=False)
-        self.nonlinear = nn.Sequential(OrderedDict(batchnorm=nn.BatchNorm1d(out, affine=False)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.nonlinear(self.linear(x[..., None])[..., 0])
+        return torch.cat([x.mean(-1), x.std(-1)], -1)[..., None]
 
 
 class CamPlusPlus(nn.Module):
@@ -241,21 +229,26 @@ class CamPlusPlus(nn.Module):
     def __init__(self, embedding_dim: int = 192) -> None:
         super().__init__()
         self.head = _Head()
-        layers = OrderedDict(tdnn=_Conv(32 * FBANK_BINS // 8, 128, 5, 2, after=True))
+        layers = OrderedDict(tdnn=_named(linear=nn.Conv1d(32 * FBANK_BINS // 8, 128, 5, 2, 2,
+                                                          bias=False),
+                                         nonlinear=_norm_relu(128)))
         channels = 128
         for i, (depth, dilation) in enumerate(CAMPLUS_BLOCKS, start=1):
-            layers[f"block{i}"] = nn.Sequential(OrderedDict(
-                (f"tdnnd{j + 1}", _DenseLayer(channels + j * CAMPLUS_GROWTH, dilation))
-                for j in range(depth)))
+            layers[f"block{i}"] = _named(**{
+                f"tdnnd{j + 1}": _DenseLayer(channels + j * CAMPLUS_GROWTH, dilation)
+                for j in range(depth)})
             channels += depth * CAMPLUS_GROWTH
-            layers[f"transit{i}"] = _Conv(channels, channels // 2, 1, 1, after=False)
+            layers[f"transit{i}"] = _named(
+                nonlinear=_norm_relu(channels),
+                linear=nn.Conv1d(channels, channels // 2, 1, bias=False))
             channels //= 2
-        layers.update(out_nonlinear=_norm_relu(channels), stats=_StatsPool(),
-                      dense=_Embedding(2 * channels, embedding_dim))
+        layers.update(out_nonlinear=_norm_relu(channels), stats=_StatsPool(), dense=_named(
+            linear=nn.Conv1d(2 * channels, embedding_dim, 1, bias=False),
+            nonlinear=_named(batchnorm=nn.BatchNorm1d(embedding_dim, affine=False))))
         self.xvector = nn.Sequential(layers)
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
-        return self.xvector(self.head(feats))
+        return self.xvector(self.head(feats))[..., 0]
 
 # -- whole-recording diarisation ---------------------------------------------------------------
 
@@ -280,9 +273,14 @@ class Diariser:
         self.live_options = live_options
 
     @classmethod
-    def from_store(cls, store: "ModelStore", options: RefineOptions | None = None,
-                   live_options: LiveOptions | None = None) -> "Diariser":
-        """Both models from the manifest, verified by SHA-256 before loading."""
+    def from_store(cls, store: ModelStore, options: RefineOptions | None = None,
+                   live_options: LiveOptions | None = None,
+                   threads: int | None = TORCH_THREADS) -> Diariser:
+        """Both models from the manifest, verified by SHA-256 before loading.
+
+        ``threads`` sets torch's intra-op threads for the whole process (None leaves them)."""
+        if threads is not None:
+            torch.set_num_threads(threads)
         segmenter = Segmenter(store.path(SEGMENTATION_MODEL))
         embedder = SpeakerEmbedder(store.file(EMBEDDING_MODEL, EMBEDDING_FILE))
         return cls(segmenter, embedder, options, live_options)
@@ -296,12 +294,11 @@ class Diariser:
         return DiariserStream(self.segmenter, self.embedder, self.live_options)
 
     def refine(self, audio: np.ndarray) -> list[SpeakerTurn]:
-        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         window = int(WINDOW_S * SAMPLE_RATE_HZ)
         starts = _window_starts(audio.size, window, int(self.options.step_s * SAMPLE_RATE_HZ))
-        padded = np.pad(audio, (0, max(0, starts[-1] + window - audio.size)))
-        activity = self._segment(padded, starts, window)
-        voices = self._embed(padded, starts, window, activity)
+        activity = self._segment(audio, starts, window)
+        voices = self._embed(audio, starts, window, activity)
         if not voices:
             return []
         assignment = self._cluster(voices, activity.shape[0])
@@ -309,15 +306,15 @@ class Diariser:
         return frames_to_turns(frames, self.segmenter.frame_step_s, self.options.fill_gap_s,
                                self.options.min_turn_s, audio.size / SAMPLE_RATE_HZ)
 
-    def _segment(self, padded: np.ndarray, starts: list[int], window: int) -> np.ndarray:
+    def _segment(self, audio: np.ndarray, starts: list[int], window: int) -> np.ndarray:
         batch = self.options.batch_windows
         parts = []
         for lo in range(0, len(starts), batch):
-            chunk = np.stack([padded[s:s + window] for s in starts[lo:lo + batch]])
+            chunk = np.stack([_clip(audio, s, window) for s in starts[lo:lo + batch]])
             parts.append(self.segmenter(chunk))
         return np.concatenate(parts)
 
-    def _embed(self, padded: np.ndarray, starts: list[int], window: int,
+    def _embed(self, audio: np.ndarray, starts: list[int], window: int,
                activity: np.ndarray) -> list[_LocalVoice]:
         step = self.segmenter.frame_step_s
         centres = self.segmenter.frame_centres_s(activity.shape[1])
@@ -328,8 +325,9 @@ class Diariser:
                 mask = local_speech(activity[w], local, self.options.min_embed_s / step)
                 if mask is None:
                     continue
+                mask = nearest_middle(mask, int(self.options.max_embed_s / step))
                 if feats is None:
-                    feats = self.embedder.fbank(padded[start:start + window])
+                    feats = self.embedder.fbank(_clip(audio, start, window))
                 rows = fbank_rows_for(mask, centres, feats.shape[0])
                 clean_s = float(mask.sum()) * step
                 voices.append(_LocalVoice(w, local, self.embedder.embed(feats[rows]), clean_s))
@@ -340,9 +338,9 @@ class Diariser:
         opts = self.options
         vectors = np.stack([v.vector for v in voices])
         weights = np.array([v.clean_s for v in voices])
-        train = weights >= opts.min_train_s
-        if not train.any():
-            train = weights >= weights.max()
+        train = weights >= min(opts.min_train_s, weights.max())
+        if train.sum() > opts.max_train:  # average linkage keeps n^2 distances
+            train = weights >= np.sort(weights[train])[-opts.max_train]
         labels = agglomerate(vectors[train], opts.merge_distance)
         labels = absorb_small(labels, vectors[train], weights[train], opts.min_speaker_s)
         centroids = _centroids(vectors[train], labels)
@@ -384,11 +382,26 @@ class Diariser:
 # -- clustering and stitching helpers ----------------------------------------------------------
 
 
+def _clip(audio: np.ndarray, start: int, samples: int) -> np.ndarray:
+    piece = audio[start:start + samples]
+    return piece if piece.size == samples else np.pad(piece, (0, samples - piece.size))
+
+
 def _window_starts(samples: int, window: int, step: int) -> list[int]:
     starts = list(range(0, max(samples - window, 0) + 1, step))
     if starts[-1] + window < samples:
         starts.append(samples - window)  # a last window flush with the end
     return starts
+
+
+def nearest_middle(mask: np.ndarray, keep: int) -> np.ndarray:
+    """``mask`` with only its ``keep`` true frames nearest the middle left true."""
+    frames = np.flatnonzero(mask)
+    if frames.size <= keep:
+        return mask
+    out = np.zeros_like(mask)
+    out[frames[np.argsort(np.abs(frames - mask.size / 2), kind="stable")[:keep]]] = True
+    return out
 
 
 def agglomerate(vectors: np.ndarray, max_distance: float) -> np.ndarray:
@@ -461,7 +474,7 @@ class PyannotePipelineDiariser:
             pipeline = pyannote_audio.Pipeline.from_pretrained(
                 self.source if hub_name else folder, token=token)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise ModelError(f"pyannote could not load the pipeline {self.source!r}: {exc}") from exc
+            raise ModelError(f"pyannote could not load {self.source!r}: {exc}") from exc
         if pipeline is None:  # pyannote returns None when a gated model refused the token
             raise ModelError(f"pyannote could not load {self.source!r}: check the hub token")
         self._pipeline = pipeline

@@ -13,19 +13,24 @@ Not thread-safe: one meeting's stream is used by one worker at a time.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from server.engines.base import SAMPLE_RATE_HZ
+
+if TYPE_CHECKING:
+    from server.engines.diarise import Segmenter, SpeakerEmbedder
 
 FBANK_HOP_S = 0.010
 FBANK_WIN_S = 0.025
 LOCAL_SPEAKERS = 3  # per segmentation window, at most two at once (the model's powerset)
 SILENT = -1  # frame label: nobody (or nobody known) speaks
+STRANGER = -2  # a local speaker unlike every known one, not yet a speaker of its own
+MAX_STRANGERS = 20
 
 
 @dataclass(frozen=True)
@@ -42,20 +47,6 @@ class TimedWord(Protocol):
     end_s: float
 
 
-class FrameSegmenter(Protocol):
-    frame_step_s: float
-
-    def __call__(self, windows: np.ndarray) -> np.ndarray: ...
-
-    def frame_centres_s(self, frames: int) -> np.ndarray: ...
-
-
-class VoiceEmbedder(Protocol):
-    def fbank(self, audio: np.ndarray) -> Any: ...
-
-    def embed(self, features: Any) -> np.ndarray: ...
-
-
 @dataclass(frozen=True)
 class LiveOptions:
     window_s: float = 8.0  # audio the segmentation sees each step
@@ -64,14 +55,16 @@ class LiveOptions:
     embed_s: float = 5.0  # only the newest part of a window is embedded (cost)
     min_embed_s: float = 0.6  # speech a local speaker needs for an embedding
     new_speaker_s: float = 1.2  # clean speech needed to open a new speaker
-    same_voice: float = 0.5  # cosine similarity to a centroid that is that speaker
-    new_voice: float = 0.3  # below this against every centroid: somebody new
+    same_voice: float = 0.55  # cosine similarity to a centroid that is that speaker
+    new_voice: float = 0.45  # below this against every centroid: somebody new
+    young_s: float = 4.0  # a speaker with less speech than this so far is young ...
+    young_margin: float = 0.1  # ... and voices may be this much less similar to it
     fill_gap_s: float = 0.3  # same-speaker pauses shorter than this are bridged in turns
     min_turn_s: float = 0.2
 
 
 class DiariserStream:
-    def __init__(self, segmenter: FrameSegmenter, embedder: VoiceEmbedder,
+    def __init__(self, segmenter: Segmenter, embedder: SpeakerEmbedder,
                  options: LiveOptions | None = None) -> None:
         self.options = options or LiveOptions()
         self._segmenter = segmenter
@@ -81,11 +74,13 @@ class DiariserStream:
         self._audio = np.zeros(0, dtype=np.float32)  # the newest ``window_s`` at most
         self._audio_start_s = 0.0
         self._stepped_to_s = 0.0
-        self._labels = np.full(0, SILENT, dtype=np.int16)  # per segmentation frame
+        # Per segmentation frame: who holds the floor, and who talks over them.
+        self._labels = np.full((0, 2), SILENT, dtype=np.int16)
         self._settled = 0  # frames before this index are final
         self._centroids: list[np.ndarray] = []  # running sums of unit embeddings
+        self._mass: list[float] = []  # seconds of speech behind each centroid
+        self._strangers: list[tuple[np.ndarray, float]] = []  # far voices, too short alone
         self.revised_from_s = 0.0
-        self.cpu_s = 0.0  # process CPU time spent in steps
 
     # -- audio in, turns out ------------------------------------------------------------------
 
@@ -95,26 +90,38 @@ class DiariserStream:
             self._pending.append(np.asarray(audio, dtype=np.float32).reshape(-1))
 
     @property
-    def accepted_s(self) -> float:
-        return self._audio_start_s + self._audio.size / SAMPLE_RATE_HZ + sum(
-            p.size for p in self._pending) / SAMPLE_RATE_HZ
+    def labelled_s(self) -> float:
+        """Labels reach this far into the audio (up to ``step_s`` behind what was accepted)."""
+        return len(self._labels) * self._step_s
+
+    @property
+    def settled_s(self) -> float:
+        """Labels before this time are final."""
+        return self._settled * self._step_s
 
     def step(self) -> list[SpeakerTurn]:
-        """Turns from ``revised_from_s`` on, replacing any the caller holds after that time.
+        """Turns from ``revised_from_s`` on, replacing any the caller holds after that time
+        (a turn that runs past it is cut there).
 
-        Empty until ``step_s`` of new audio arrived. Blocking; call off the event loop."""
+        Empty until ``step_s`` of new audio arrived; a stream that fell behind catches up in
+        windows ``window_s - settle_s`` apart. Blocking; call off the event loop."""
         self._take_pending()
         if self._end_s - self._stepped_to_s < self.options.step_s:
+            self.revised_from_s = self.labelled_s  # nothing revised
             return []
-        return self._process(final=False)
+        revised = self._settled
+        while self._end_s - self._stepped_to_s >= self.options.step_s:
+            self._process(min(self._end_s, self._stepped_to_s + self._max_advance_s), final=False)
+        return self._revised_since(revised)
 
     def finish(self) -> list[SpeakerTurn]:
         """Label the rest of the audio and make every label final."""
         self._take_pending()
-        if self._end_s <= self._stepped_to_s:
-            self._settled = self._labels.size
-            return []
-        return self._process(final=True)
+        revised = self._settled
+        while self._end_s > self._stepped_to_s:
+            self._process(min(self._end_s, self._stepped_to_s + self._max_advance_s), final=True)
+        self._settled = len(self._labels)
+        return self._revised_since(revised)
 
     def turns(self) -> list[SpeakerTurn]:
         """Every turn so far (final and provisional)."""
@@ -123,7 +130,7 @@ class DiariserStream:
     def label(self, start_s: float, end_s: float) -> str | None:
         """The speaker most active in [start_s, end_s], or None if nobody known spoke."""
         lo, hi = self._frame(start_s), max(self._frame(end_s), self._frame(start_s) + 1)
-        span = self._labels[max(lo, 0):max(hi, 0)]
+        span = self._labels[max(lo, 0):max(hi, 0)].ravel()
         span = span[span != SILENT]
         if span.size == 0:
             return None
@@ -150,114 +157,152 @@ class DiariserStream:
     def _frame(self, time_s: float) -> int:
         return int(round(time_s / self._step_s))
 
+    @property
+    def _max_advance_s(self) -> float:
+        return max(self.options.step_s, self.options.window_s - self.options.settle_s)
+
     def _take_pending(self) -> None:
         if self._pending:
             self._audio = np.concatenate([self._audio, *self._pending])
             self._pending = []
 
-    def _process(self, final: bool) -> list[SpeakerTurn]:
-        began = time.process_time()
+    def _process(self, end_s: float, final: bool) -> None:
+        """Segment, match and label the ``window_s`` of audio up to ``end_s``."""
         opts = self.options
-        keep = int(opts.window_s * SAMPLE_RATE_HZ)
-        if self._audio.size > keep:
-            self._audio_start_s += (self._audio.size - keep) / SAMPLE_RATE_HZ
-            self._audio = self._audio[-keep:]
-        window = self._audio if self._audio.size >= SAMPLE_RATE_HZ else np.pad(
-            self._audio, (0, SAMPLE_RATE_HZ - self._audio.size))
+        start_s = max(self._audio_start_s, end_s - opts.window_s)
+        lo = int(round((start_s - self._audio_start_s) * SAMPLE_RATE_HZ))
+        hi = int(round((end_s - self._audio_start_s) * SAMPLE_RATE_HZ))
+        window = self._audio[lo:hi]
+        if window.size < SAMPLE_RATE_HZ:
+            window = np.pad(window, (0, SAMPLE_RATE_HZ - window.size))
         activity = self._segmenter(window[None])[0]
-        first = self._frame(self._audio_start_s)
-        local_labels = self._match_locals(activity, window, first)
-        self._write(activity, local_labels, first)
-        revised = self._settled
-        last = first + activity.shape[0]
+        first = self._frame(start_s)
+        self._write(activity, self._match_locals(activity, window, first), first)
         settle = 0 if final else int(opts.settle_s / self._step_s)
-        self._settled = max(self._settled, min(last - settle, self._labels.size))
-        self._stepped_to_s = self._end_s
-        self.revised_from_s = revised * self._step_s
-        self.cpu_s += time.process_time() - began
-        return self._turns_from(revised)
+        self._settled = max(self._settled, min(first + activity.shape[0] - settle,
+                                               len(self._labels)))
+        self._stepped_to_s = end_s
+        drop = int((end_s - opts.window_s - self._audio_start_s) * SAMPLE_RATE_HZ)
+        if drop > 0:  # keep one window before the newest step's end
+            self._audio = self._audio[drop:]
+            self._audio_start_s += drop / SAMPLE_RATE_HZ
+
+    def _revised_since(self, frame: int) -> list[SpeakerTurn]:
+        self.revised_from_s = frame * self._step_s
+        return self._turns_from(frame)
 
     def _match_locals(self, activity: np.ndarray, window: np.ndarray, first: int) -> list[int]:
         """The global speaker of each local speaker of this window, SILENT if unknown."""
         opts = self.options
         centres = self._segmenter.frame_centres_s(activity.shape[0])
-        recent = activity * (centres >= centres[-1] - opts.embed_s)[:, None]
-        votes = self._votes(activity, first)
+        # The newest ``embed_s``, or from the first unsettled frame when catching up.
+        unsettled_s = (self._settled - first) * self._step_s
+        recent = activity * (centres >= min(centres[-1] - opts.embed_s, unsettled_s))[:, None]
+        voices: dict[int, tuple[np.ndarray, float]] = {}
         feats = None
-        out = []
         for local in range(LOCAL_SPEAKERS):
             mask = local_speech(recent, local, opts.min_embed_s / self._step_s)
-            if mask is None:
-                out.append(_continued(votes[local]))
+            if mask is not None:
+                feats = self._embedder.fbank(window) if feats is None else feats
+                rows = fbank_rows_for(mask, centres, feats.shape[0])
+                speech_s = float(mask.sum()) * self._step_s
+                voices[local] = (self._embedder.embed(feats[rows]), speech_s)
+        labels = self._match_voices(voices)
+        for local, votes in enumerate(self._votes(activity, first)):
+            continued = _continued(votes)
+            if local not in voices and continued not in labels:
+                labels[local] = continued  # too little speech to embed: as before, if free
+        return labels
+
+    def _match_voices(self, voices: dict[int, tuple[np.ndarray, float]]) -> list[int]:
+        """Close voices to their centroids (distinct), far ones with enough speech to new
+        speakers, the rest to their nearest free centroid when not far from it."""
+        opts = self.options
+        labels = [SILENT] * LOCAL_SPEAKERS
+        if not voices:
+            return labels
+        locals_ = list(voices)
+        vectors = np.stack([voices[k][0] for k in locals_])
+        sims = np.zeros((len(locals_), 0))
+        if self._centroids:
+            centroids = np.stack(self._centroids)
+            centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-8)
+            # A voice print from little speech is noisy: let voices come closer to it.
+            young = np.array(self._mass) < opts.young_s
+            sims = vectors @ centroids.T + opts.young_margin * young
+            for row, col in zip(*linear_sum_assignment(-sims)):
+                if sims[row, col] >= opts.same_voice:
+                    labels[locals_[row]] = int(col)
+                    self._centroids[col] += vectors[row] * voices[locals_[row]][1]
+                    self._mass[col] += voices[locals_[row]][1]
+        for row, local in enumerate(locals_):
+            if labels[local] != SILENT:
                 continue
-            if feats is None:
-                feats = self._embedder.fbank(window)
-            vector = self._embedder.embed(feats[fbank_rows_for(mask, centres, feats.shape[0])])
-            out.append(self._assign(vector, float(mask.sum()) * self._step_s, votes[local],
-                                    taken=out))
-        return out
+            speech_s = voices[local][1]
+            free = [c for c in range(sims.shape[1]) if c not in labels]
+            if sims[row].max(initial=-1.0) < opts.new_voice:
+                labels[local] = self._newcomer(vectors[row], speech_s)
+            elif free and sims[row, free].max() >= opts.new_voice:
+                labels[local] = free[int(np.argmax(sims[row, free]))]
+        return labels
 
     def _votes(self, activity: np.ndarray, first: int) -> list[np.ndarray]:
         """Per local speaker: how many of its frames earlier steps gave to each speaker."""
-        frames = max(0, min(activity.shape[0], self._labels.size - first))
-        known = self._labels[first:first + frames]
+        frames = max(0, min(activity.shape[0], len(self._labels) - first))
+        known = self._labels[first:first + frames, 0]
+        alone = activity[:frames].sum(axis=1) == 1
         counts = []
         for local in range(LOCAL_SPEAKERS):
-            mine = known[(activity[:frames, local] > 0) & (known != SILENT)]
+            mine = known[(activity[:frames, local] > 0) & alone & (known != SILENT)]
             counts.append(np.bincount(mine, minlength=len(self._centroids)).astype(float))
         return counts
 
-    def _assign(self, vector: np.ndarray, speech_s: float, votes: np.ndarray,
-                taken: list[int]) -> int:
-        opts = self.options
-        if not self._centroids:
-            return self._open(vector * speech_s) if speech_s >= opts.new_speaker_s else SILENT
-        centroids = np.stack(self._centroids)
-        sims = centroids @ vector / np.maximum(np.linalg.norm(centroids, axis=1), 1e-8)
-        sims[[t for t in taken if t != SILENT]] -= 1.0  # two voices in a window differ
-        best = int(sims.argmax())
-        if sims[best] >= opts.same_voice:
-            self._centroids[best] = self._centroids[best] + vector * speech_s
-            return best
-        if sims[best] < opts.new_voice and speech_s >= opts.new_speaker_s:
-            return self._open(vector * speech_s)
-        continued = _continued(votes)
-        return continued if continued != SILENT else (best if sims[best] >= opts.new_voice
-                                                      else SILENT)
+    def _newcomer(self, vector: np.ndarray, speech_s: float) -> int:
+        """A voice far from every speaker: a new speaker once it, with earlier short pieces
+        that sound like it, has ``new_speaker_s`` of speech; until then STRANGER."""
+        pieces = [(vector, speech_s)] + [(v, w) for v, w in self._strangers
+                                         if float(v @ vector) >= self.options.same_voice]
+        if sum(w for _, w in pieces) < self.options.new_speaker_s:
+            self._strangers = (self._strangers + [(vector, speech_s)])[-MAX_STRANGERS:]
+            return STRANGER
+        self._strangers = [(v, w) for v, w in self._strangers
+                           if float(v @ vector) < self.options.same_voice]
+        return self._open(sum(v * w for v, w in pieces), sum(w for _, w in pieces))
 
-    def _open(self, vector: np.ndarray) -> int:
+    def _open(self, vector: np.ndarray, speech_s: float) -> int:
         self._centroids.append(vector.copy())
+        self._mass.append(speech_s)
         return len(self._centroids) - 1
 
     def _write(self, activity: np.ndarray, local_labels: list[int], first: int) -> None:
         """Relabel this window's frames from the first unsettled one on."""
         last = first + activity.shape[0]
-        if self._labels.size < last:
-            self._labels = np.concatenate(
-                [self._labels, np.full(last - self._labels.size, SILENT, dtype=np.int16)])
+        if len(self._labels) < last:
+            grow = np.full((last - len(self._labels), 2), SILENT, dtype=np.int16)
+            self._labels = np.concatenate([self._labels, grow])
         start = max(self._settled, first)
-        previous = int(self._labels[start - 1]) if start > 0 else SILENT
+        floor = int(self._labels[start - 1, 0]) if start > 0 else SILENT
         mapping = np.array(local_labels)
         for frame in range(start, last):
             speakers = mapping[activity[frame - first] > 0]
-            known = speakers[speakers != SILENT]
-            if known.size:
-                label = previous if previous in known else int(known[0])
-            elif speakers.size:
-                label = int(self._labels[frame])  # speech of nobody known: keep what was there
-            else:
-                label = SILENT
-            self._labels[frame] = label
-            previous = label
+            known = [int(k) for k in speakers if k >= 0]
+            if not known and (speakers == SILENT).any():
+                continue  # too little speech to tell who: keep what an earlier step said
+            if floor in known:  # whoever holds the floor keeps it through an overlap
+                known.remove(floor)
+                known.insert(0, floor)
+            self._labels[frame] = (known + [SILENT, SILENT])[:2]
+            floor = int(self._labels[frame, 0])
 
     def _turns_from(self, frame: int) -> list[SpeakerTurn]:
         opts = self.options
         labels = self._labels[frame:]
+        offset = frame * self._step_s
         turns = []
         for speaker in np.unique(labels[labels != SILENT]):
-            for start_s, end_s in label_runs(labels == speaker, self._step_s, opts.fill_gap_s):
+            talking = (labels == speaker).any(axis=1)
+            for start_s, end_s in label_runs(talking, self._step_s, opts.fill_gap_s):
                 if end_s - start_s >= opts.min_turn_s:
-                    offset = frame * self._step_s
                     turns.append(SpeakerTurn(_name(int(speaker)), round(offset + start_s, 3),
                                              round(offset + end_s, 3)))
         return sorted(turns, key=lambda t: (t.start_s, t.speaker))
@@ -265,11 +310,11 @@ class DiariserStream:
     def _nearest(self, time_s: float, reach_s: float) -> str | None:
         centre, reach = self._frame(time_s), int(reach_s / self._step_s)
         lo = max(0, centre - reach)
-        near = np.flatnonzero(self._labels[lo:centre + reach + 1] != SILENT)
+        near = np.flatnonzero(self._labels[lo:centre + reach + 1, 0] != SILENT)
         if near.size == 0:
             return None
         index = lo + int(near[np.argmin(np.abs(near + lo - centre))])
-        return _name(int(self._labels[index]))
+        return _name(int(self._labels[index, 0]))
 
 
 def _name(speaker: int) -> str:
@@ -305,8 +350,6 @@ def fbank_rows_for(mask: np.ndarray, centres_s: np.ndarray, rows: int) -> np.nda
 
 def match_distinct(similarity: np.ndarray) -> list[int]:
     """Best column for each row, no two rows sharing one while columns last."""
-    from scipy.optimize import linear_sum_assignment
-
     best = [int(c) for c in np.argmax(similarity, axis=1)]
     for row, col in zip(*linear_sum_assignment(-similarity)):
         best[int(row)] = int(col)
