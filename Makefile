@@ -51,7 +51,7 @@ apt-test:
 	@if ! command -v chromium >/dev/null || ! command -v flite >/dev/null \
 	    || ! command -v text2wave >/dev/null || ! command -v openssl >/dev/null || ! command -v npm >/dev/null || ! test -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium sox openssl npm flite festival festvox-us-slt-hts fonts-dejavu-core >/dev/null; \
+	    chromium sox openssl npm flite festival festvox-us-slt-hts festvox-kallpc16k fonts-dejavu-core >/dev/null; \
 	fi
 
 # axe-core, injected into the pages by the accessibility tests.

@@ -84,6 +84,10 @@ def import_pyannote(offline: bool = True) -> Any:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import pyannote.audio
 
+    if not offline:  # the user allowed the hub, maybe after an offline import in this process
+        import huggingface_hub.constants
+
+        huggingface_hub.constants.HF_HUB_OFFLINE = False
     return pyannote.audio
 
 
