@@ -69,6 +69,12 @@ def segment_frame(kind: str, segment_id: str, speaker: str, start_s: float, end_
     return frame
 
 
+def segment_row(event: SegmentFinalised) -> SegmentRow:
+    hyp = event.hypothesis
+    words = [{"w": w.text, "start": w.start_s, "end": w.end_s} for w in hyp.words]
+    return SegmentRow(event.segment_id, event.speaker, hyp.start_s, hyp.end_s, hyp.text, words)
+
+
 def event_frame(event: SessionEvent) -> dict[str, Any]:
     hyp = event.hypothesis
     if isinstance(event, PartialRevised):
@@ -247,12 +253,10 @@ class LiveMeeting:
             self._broadcast(event_frame(event))
 
     async def _persist(self, event: SegmentFinalised) -> None:
-        hyp = event.hypothesis
-        row = SegmentRow(event.segment_id, event.speaker, hyp.start_s, hyp.end_s, hyp.text,
-                         [{"w": w.text, "start": w.start_s, "end": w.end_s} for w in hyp.words])
+        row = segment_row(event)
         self._seq += 1
         await asyncio.to_thread(self._store.add_final, self.meeting_id, self._seq, row,
-                                hyp.end_s, self.session.next_segment)
+                                row.end_s, self.session.next_segment)
 
     async def _finish(self) -> None:
         duration = round(self.session.received_s, 3)

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from server.engines.base import SAMPLE_RATE_HZ, Transcriber
-from server.live import event_frame
-from server.session import MeetingSession, SegmentFinalised
+from server.live import segment_row
+from server.session import MeetingSession, SegmentFinalised, SessionEvent
 from server.speakers import MeetingSpeakers
 from server.store import SegmentRow
 from server.wire import Start
@@ -46,11 +46,5 @@ def label_speakers(rows: list[SegmentRow], audio: np.ndarray, diariser: Any
     return [replace(row, speaker=changes.get(row.segment_id, row.speaker)) for row in rows]
 
 
-def _finals(events: list) -> list[SegmentRow]:
-    out = []
-    for event in events:
-        if isinstance(event, SegmentFinalised):
-            frame = event_frame(event)
-            out.append(SegmentRow(frame["segment_id"], frame["speaker"], frame["start"],
-                                  frame["end"], frame["text"], frame["words"]))
-    return out
+def _finals(events: list[SessionEvent]) -> list[SegmentRow]:
+    return [segment_row(e) for e in events if isinstance(e, SegmentFinalised)]

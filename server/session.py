@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from server.audio import StreamResampler, decode_pcm
-from server.engines.base import SAMPLE_RATE_HZ, Hypothesis, StreamUpdate
+from server.engines.base import Hypothesis, StreamUpdate
 from server.wire import CLOSE_TOO_LARGE, Start, WireError
 
 DEFAULT_SPEAKER = "S1"
@@ -152,9 +152,6 @@ class MeetingSession:
         self._pending = []
         return audio.astype(np.float32, copy=False)
 
-    @property
-    def pending_s(self) -> float:
-        return sum(chunk.size for chunk in self._pending) / SAMPLE_RATE_HZ
 
     def apply(self, update: StreamUpdate, labeler: Labeler | None = None
               ) -> list[SessionEvent]:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from server.engines.base import Hypothesis, SAMPLE_RATE_HZ
+from server.engines.base import Hypothesis
 
 RECENT_S = 30.0  # finals this close to the live edge may still be relabelled live
 
@@ -111,9 +111,6 @@ class MeetingSpeakers:
                 changes.append((sid, label))
         return changes
 
-    @property
-    def audio_s(self) -> float:
-        return sum(a.size for a in self._audio) / SAMPLE_RATE_HZ
 
 
 def _fill_gaps(labels: Sequence[str | None]) -> list[str]:

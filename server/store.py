@@ -140,10 +140,6 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def set_progress(self, meeting_id: str, received_s: float) -> None:
-        self._write("UPDATE meetings SET received_s = MAX(received_s, ?) WHERE id = ?",
-                    (received_s, meeting_id))
-
     def set_status(self, meeting_id: str, status: str, *, duration_s: float | None = None,
                    ended_at: str | None = None) -> None:
         self._write("UPDATE meetings SET status = ?, duration_s = COALESCE(?, duration_s),"

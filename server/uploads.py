@@ -13,7 +13,6 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from starlette.datastructures import UploadFile
@@ -22,11 +21,11 @@ from starlette.responses import JSONResponse, Response
 
 from server import auth
 from server.engines.base import SAMPLE_RATE_HZ
-from server.live import utc_now
+from server.live import segment_row, utc_now
 from server.session import MeetingSession, SegmentFinalised
 from server.speakers import MeetingSpeakers
 from server.state import AppState
-from server.store import PROCESSING, STOPPED, SegmentRow
+from server.store import PROCESSING, STOPPED
 from server.transport import new_meeting_id
 from server.wire import Start
 from server.workers import Priority
@@ -149,11 +148,8 @@ async def _transcribe(state: AppState, meeting_id: str, audio: np.ndarray,
 
 async def _store_final(state: AppState, meeting_id: str, seq: int, event: SegmentFinalised,
                        session: MeetingSession, speakers: MeetingSpeakers | None) -> None:
-    hyp = event.hypothesis
-    words: list[dict[str, Any]] = [{"w": w.text, "start": w.start_s, "end": w.end_s}
-                                   for w in hyp.words]
-    row = SegmentRow(event.segment_id, event.speaker, hyp.start_s, hyp.end_s, hyp.text, words)
-    await asyncio.to_thread(state.store.add_final, meeting_id, seq, row, hyp.end_s,
+    row = segment_row(event)
+    await asyncio.to_thread(state.store.add_final, meeting_id, seq, row, row.end_s,
                             session.next_segment)
     if speakers is not None:
-        speakers.track(event.segment_id, hyp.start_s, hyp.end_s, event.speaker)
+        speakers.track(row.segment_id, row.start_s, row.end_s, row.speaker)

@@ -60,18 +60,6 @@ class WhisperDecoder:
         text = " ".join(seg.text.strip() for seg in kept).strip()
         return Decoded(text, tuple(words), info.language, float(info.language_probability))
 
-    def transcribe_file_audio(self, audio: np.ndarray, language: str | None,
-                              beam_size: int = 5) -> list[tuple[str, tuple[Word, ...]]]:
-        """Offline decode of a whole recording (the reference the streaming WER is held to)."""
-        with self._lock:
-            segments, _ = self._model.transcribe(audio, language=language, beam_size=beam_size,
-                                                 word_timestamps=True, vad_filter=True)
-            out = []
-            for seg in segments:
-                words = tuple(Word(w.word.strip(), round(w.start, 3), round(w.end, 3),
-                                   round(w.probability, 3)) for w in seg.words or ())
-                out.append((seg.text.strip(), words))
-        return out
 
 
 def _hallucinated(segment: object) -> bool:
