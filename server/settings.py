@@ -41,6 +41,12 @@ class Settings:
     # pipeline from ``diariser_model``: a local folder, or a hub name with allow_hub).
     diariser: str = "campplus"
     diariser_model: str = "pyannote/speaker-diarization-community-1"
+    # Case notes: "llama" (in process, a GGUF from the model store or a .gguf path),
+    # "ollama" (the user's ollama server, OLLAMA_HOST or ollama_host), or "none".
+    drafter: str = "llama"
+    note_model: str = "qwen2.5-coder-0.5b-instruct"
+    ollama_host: str | None = None
+    note_budget_s: float = 4.5  # from stop to a ready note; the rest is drafted after
     asr_threads: int = 2
     allow_hub: bool = False
     max_live_meetings: int = 4

@@ -96,3 +96,24 @@ def test_the_real_manifest_lists_sources_licences_and_hashes():
         for meta in spec["files"].values():
             assert len(meta["sha256"]) == 64
             assert all(len(p["sha256"]) == 64 for p in meta["parts"])
+
+
+def test_a_missing_optional_model_is_listed_without_failing(parts, tmp_path, monkeypatch,
+                                                           capsys):
+    from server import cli, modelstore
+
+    models = manifest()
+    models["bigger"] = dict(models["tiny"], optional=True, sources=[
+        {"package": "cn-fake-absent", "version": "1.0", "module": "cn_fake_absent"}],
+        files={"model.bin": {"size": 1, "sha256": "0" * 64, "parts": [
+            {"module": "cn_fake_absent", "path": "data/x", "sha256": "0" * 64}]}})
+    monkeypatch.setattr(modelstore, "load_manifest", lambda: models)
+    settings = __import__("server.settings", fromlist=["Settings"]).Settings(
+        model_cache_dir=tmp_path / "cache")
+    assert cli.list_models(settings) == 0
+    listing = capsys.readouterr().out
+    assert "optional" in listing and "cn-fake-absent==1.0" in listing
+    (parts / "cn_fake_part_b" / "data" / "model.bin.part").write_bytes(b"second hal!")
+    ModelStore(tmp_path / "cache", models).remove("tiny")  # a required model now broken
+    assert cli.list_models(settings) == 1
+    assert "MISSING" in capsys.readouterr().out

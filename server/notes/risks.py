@@ -1,0 +1,134 @@
+"""Live safeguarding cues in final segments: curated patterns, no model, microseconds each.
+
+A flag is shown to the worker only (never to viewers) and must be discreet, so it must not
+cry wolf: patterns want a person as the object ("hurting myself", not "hurt her knee"),
+a cue directly negated ("never hit him", "no sign of neglect") is dropped, and so is a
+worker's screening question put to the person ("have you ever felt like hurting
+yourself?"). The balance still leans towards recall for self-harm and suicide: an answer
+such as "I haven't done anything, but I think about hurting myself" is flagged.
+``RiskMonitor`` also keeps the same cue from flagging again within ``REPEAT_S`` seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from server.notes.schema import Segment
+
+REPEAT_S = 120.0            # the same cue is not flagged again within this much meeting time
+MAX_TEXT_CHARS = 200        # the sentence sent with a flag is cut to this
+NEGATION_WINDOW_WORDS = 3   # a negation this many words before a cue cancels it
+
+_PERSON = r"(?:me|him|her|them|us|you|the (?:kids?|children|baby|boys?|girls?)|my (?:son|daughter|mum|mam|mom|dad|partner|wife|husband|girlfriend|boyfriend|kids?|children))"
+_SELF = r"(?:myself|himself|herself|themselves|themself|yourself|ourselves)"
+_NEGATION = re.compile(r"\b(?:not|never|no|n't|nobody|no-one|without|nothing)\b|n't\b", re.I)
+
+_CUES: dict[str, tuple[str, ...]] = {
+    "suicide": (
+        r"\bsuicid\w*", rf"\bkill(?:ing|ed)? {_SELF}", r"\bend (?:my|his|her|their) (?:own )?life",
+        r"\btake (?:my|his|her|their) own life", r"\b(?:want(?:s|ed)?|wish(?:es|ed)?) (?:to be|I was|I were|he was|she was) dead",
+        r"\b(?:want(?:s|ed)?|wish(?:es|ed)?) to die\b", r"\bdon'?t want to (?:be here|live|wake up) any ?more",
+        r"\bbetter off (?:dead|without me)", r"\bno (?:point|reason) (?:in )?(?:living|going on)",
+    ),
+    "self-harm": (
+        r"\bself[- ]?harm\w*", rf"\b(?:hurt|hurting|harm|harming|cut|cutting|burn|burning|hit|hitting|punch(?:ing)?|starv(?:e|ing)) {_SELF}",
+        r"\bcuts on (?:my|his|her|their) (?:arms?|legs?|wrists?)", r"\boverdos\w*",
+    ),
+    "violence": (
+        rf"\b(?:hit|hits|hitting|punch(?:ed|es|ing)?|kick(?:ed|s|ing)?|slap(?:ped|s|ping)?|beat(?:s|ing)? up|beat|beats|strangl\w*|chok(?:ed|es|ing)|shov(?:ed|es|ing)|push(?:ed|es|ing)) {_PERSON}\b",
+        r"\bthreat(?:en|ened|ening|s)? to (?:kill|hurt|stab|hit|beat)", r"\b(?:knife|knives|machete|gun|weapon)s?\b",
+        rf"\b(?:going to|gonna|will|'ll) (?:kill|stab|hurt|batter) {_PERSON}\b", r"\bstabb(?:ed|ing)\b",
+    ),
+    "domestic abuse": (
+        r"\bdomestic (?:abuse|violence)", r"\bcoercive\b", r"\b(?:scared|afraid|frightened|terrified) of (?:him|her|my (?:partner|husband|wife|boyfriend|girlfriend|ex|dad|mum))\b",
+        r"\b(?:won'?t|doesn'?t|does not|will not) let me (?:go out|see|leave|have)", r"\b(?:takes|took|controls) (?:all )?my (?:money|phone|bank card)",
+        r"\bchecks my phone\b",
+    ),
+    "sexual harm": (
+        r"\bsexual(?:ly)? (?:abus\w*|assault\w*|exploit\w*|harm\w*)", r"\brap(?:e|ed|ing)\b", r"\bgroom(?:ed|ing)\b",
+        rf"\btouch(?:ed|es|ing) {_PERSON} (?:inappropriately|down there|where)", r"\bsen[dt] (?:me |him |her )?(?:nudes|naked (?:pictures|photos))",
+        r"\bolder (?:boyfriend|man|men)\b",
+    ),
+    "neglect": (
+        r"\bneglect\w*", r"\b(?:left|leaves|leaving) (?:him|her|them|the (?:kids?|children|baby)) (?:alone|on (?:his|her|their) own|home alone)",
+        r"\bhome alone\b", r"\bnobody (?:feeds|looks after|picks (?:him|her|them) up)", r"\bnot been fed\b",
+        r"\bdirty nappies\b", r"\bno (?:clean )?clothes\b",
+    ),
+    "missing episode": (
+        r"\b(?:went|go|gone|goes|going|been|was|is|were|reported) missing\b(?! (?:school|class|lessons?|days|the bus|you|out|home|him|her|them|my))",
+        r"\bran away\b", r"\brun(?:s|ning)? away\b", r"\b(?:didn'?t|never) c(?:o|a)me home\b", r"\bstay(?:ed|s)? out all night\b",
+        r"\bdon'?t know where (?:he|she|they) (?:is|are|was|were|goes|go)\b",
+    ),
+    "no food": (
+        r"\bno food\b(?! (?:allerg\w*|in the car|on the))", r"\bnothing to eat\b", r"\bskip(?:s|ped|ping)? meals\b", r"\bcan'?t afford (?:food|to eat|the shopping)",
+        r"\b(?:gone|go|going|went) (?:without|hungry)\b", r"\bfood ?bank\b", r"\bhungry all the time\b",
+    ),
+    "no heating": (
+        r"\bno (?:heating|heat|hot water|gas|electric(?:ity)?)\b", r"\b(?:heating|boiler)(?:'s been| has been|'s| is| was) (?:broken|off|not working|bust)",
+        r"\bcan'?t afford (?:the |to put the )?(?:heating|gas|electric(?:ity)?)(?: on)?", r"\b(?:electric|gas|meter)(?:'s| is| has) (?:run out|been cut off)",
+    ),
+    "substance misuse": (
+        r"\b(?:drunk|wasted|hammered) (?:again|all the time|every day|most days|when)", r"\bdrinking (?:heavily|a lot|every day|again)",
+        r"\b(?:cannabis|weed|skunk|cocaine|crack|heroin|spice|ketamine|mdma|ecstasy|meth)\b", r"\b(?:taking|using|doing|on) drugs\b",
+        r"\b(?:using|drinking) again\b", r"\brelapsed?\b",
+    ),
+    "exploitation": (
+        r"\bcounty lines\b", r"\b(?:holding|carrying|moving) (?:drugs|a package|packages|stuff) for\b", r"\bowes? (?:them|him|people) money\b",
+    ),
+}
+_COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (cue, re.compile(pattern, re.I)) for cue, patterns in _CUES.items() for pattern in patterns)
+_NEGATION_BUILT_IN = ("no food", "no heating")   # their "no" is the cue, not a negation
+_SECOND_PERSON = re.compile(r"\b(?:you|yourself|your)\b", re.I)
+
+
+@dataclass(frozen=True)
+class RiskFlag:
+    """PROTOCOL.md's ``risk`` frame: ``{"type": "risk", "segment_id", "cue", "text"}``."""
+
+    segment_id: str
+    cue: str
+    text: str
+    start_s: float
+
+    def to_wire(self) -> dict[str, str]:
+        return {"type": "risk", "segment_id": self.segment_id, "cue": self.cue, "text": self.text}
+
+
+def find_cue(text: str) -> tuple[str, str] | None:
+    """The first (cue, sentence) in ``text``, or None."""
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        for cue, pattern in _COMPILED:
+            for match in pattern.finditer(sentence):
+                if _dismissed(cue, sentence, match):
+                    continue
+                return cue, sentence[:MAX_TEXT_CHARS]
+    return None
+
+
+def _dismissed(cue: str, sentence: str, match: re.Match[str]) -> bool:
+    before = sentence[:match.start()].split()[-NEGATION_WINDOW_WORDS:]
+    if cue not in _NEGATION_BUILT_IN and _NEGATION.search(" ".join(before)):
+        return True
+    asking = sentence.rstrip().endswith("?")
+    return asking and bool(_SECOND_PERSON.search(match.group()))
+
+
+class RiskMonitor:
+    """Per meeting: feed final segments, get the flags to send to the recorder."""
+
+    def __init__(self, repeat_s: float = REPEAT_S) -> None:
+        self.repeat_s = repeat_s
+        self._last: dict[str, float] = {}
+
+    def observe(self, segment: Segment) -> RiskFlag | None:
+        found = find_cue(segment.text)
+        if found is None:
+            return None
+        cue, text = found
+        last = self._last.get(cue)
+        if last is not None and segment.start_s - last < self.repeat_s:
+            return None
+        self._last[cue] = segment.start_s
+        return RiskFlag(segment.segment_id, cue, text, segment.start_s)
