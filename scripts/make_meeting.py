@@ -5,7 +5,10 @@ Voices come from Debian packages (flite: rms, awb; festival: slt HTS), all offli
 deterministic. Writes NAME.wav (16 kHz mono s16) and NAME.json (the truth: one entry per
 utterance with speaker, start_s, end_s, text).
 
-    python scripts/make_meeting.py OUT_DIR [--turns N] [--name NAME]
+    python scripts/make_meeting.py OUT_DIR [--turns N] [--name NAME] [--script FILE]
+
+``--script`` takes a JSON list of ``[role, text]`` pairs (roles: worker, parent, uncle)
+instead of the built-in home visit.
 
 Synthetic voices are far easier to tell apart than real people: use these meetings for
 latency, load and plumbing, never to judge diarisation alone.
@@ -75,14 +78,16 @@ def synthesise(text: str, voice: str, work: Path) -> np.ndarray:
     return (audio / peak * 0.6).astype(np.float32)
 
 
-def build(turns: int, seed: int) -> tuple[np.ndarray, list[dict[str, object]]]:
+def build(turns: int, seed: int, script: list[tuple[str, str]] | None = None
+          ) -> tuple[np.ndarray, list[dict[str, object]]]:
+    script = script or SCRIPT
     rng = random.Random(seed)
     pieces = [np.zeros(int(1.0 * RATE_HZ), dtype=np.float32)]
     cursor = 1.0
     truth = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(turns):
-            who, text = SCRIPT[i % len(SCRIPT)]
+            who, text = script[i % len(script)]
             speech = synthesise(text, VOICES[who], Path(tmp))
             truth.append({"speaker": LABELS[who], "start_s": round(cursor, 3),
                           "end_s": round(cursor + speech.size / RATE_HZ, 3), "text": text})
@@ -96,12 +101,15 @@ def build(turns: int, seed: int) -> tuple[np.ndarray, list[dict[str, object]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--turns", type=int, default=len(SCRIPT))
+    parser.add_argument("--turns", type=int, help="utterances (default: the whole script)")
+    parser.add_argument("--script", type=Path, help="JSON list of [role, text] pairs")
     parser.add_argument("--name", default="home_visit")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    audio, truth = build(args.turns, args.seed)
+    script = ([tuple(pair) for pair in json.loads(args.script.read_text())] if args.script
+              else SCRIPT)
+    audio, truth = build(args.turns or len(script), args.seed, script)
     wav = args.out_dir / f"{args.name}.wav"
     sf.write(str(wav), audio, RATE_HZ, subtype="PCM_16")
     (args.out_dir / f"{args.name}.json").write_text(json.dumps(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,13 +19,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import auth
+from server.casenotes import Notes, load_note_engine
 from server.engines import load_diariser, load_transcriber
 from server.engines.base import Transcriber
 from server.exports import EXPORTERS, MEDIA_TYPES, meeting_json
+from server.http import app_state, error, json_body
 from server.modelstore import ModelStore
+from server.note_routes import export_note, get_note, note_summary, put_note, redraft_note
 from server.settings import Settings
 from server.state import AppState
-from server.store import Store
+from server.store import INTERRUPTED, STOPPED, Store
 from server.retention import retention_loop
 from server.sharing import WEB_DIR, get_share, revoke_share, share_qr, view_page
 from server.transport import stream_endpoint
@@ -49,6 +51,7 @@ SECURITY_HEADERS = [
 
 TranscriberFactory = Callable[[Settings], Transcriber]
 DiariserFactory = Callable[[Settings], Any]
+NotesFactory = Callable[[Settings], Any]
 
 
 class SecurityHeaders:
@@ -69,12 +72,8 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
 def _state(request: Request) -> AppState:
-    return request.app.state.casenote
+    return app_state(request)
 
 
 async def _authorise(request: Request) -> JSONResponse | None:
@@ -112,6 +111,8 @@ async def health(request: Request) -> Response:
         models.update({m.name: Path(m.path).name for m in state.diariser.models()})
     elif state.diariser_error:
         models["diariser"] = f"off: {state.diariser_error}"
+    engine = state.notes.engine
+    models["drafter"] = engine.name if engine else f"off: {state.notes.off_reason}"
     return JSONResponse({"status": "ok", "models": models})
 
 
@@ -147,6 +148,10 @@ async def get_meeting(request: Request) -> Response:
     body = meeting_json(row, segments, _live_duration(state, row.id))
     if row.id in state.progress:
         body["progress"] = round(state.progress[row.id], 3)  # extension: uploads
+    # Extensions: where the note stands, and the risk flags raised during the meeting.
+    note = await asyncio.to_thread(state.store.note, row.id)
+    body["note"] = note_summary(note, state.notes.is_drafting(row.id))
+    body["risks"] = await asyncio.to_thread(state.store.risk_flags, row.id)
     return JSONResponse(body)
 
 
@@ -180,17 +185,6 @@ async def delete_meeting(request: Request) -> Response:
 
 SPEAKER_LABEL = re.compile(r"^S[1-9][0-9]{0,2}$")
 MAX_NAME_CHARS = 100
-MAX_BODY_BYTES = 64 * 1024
-
-
-async def json_body(request: Request) -> Any:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ValueError(f"the body is over {MAX_BODY_BYTES} bytes")
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise ValueError("the body must be JSON") from None
 
 
 def _clean_names(patch: Any, current: dict[str, Any]) -> dict[str, Any]:
@@ -237,18 +231,27 @@ async def index(request: Request) -> Response:
 
 
 def _load_engines(state: AppState, factory: TranscriberFactory,
-                  diariser_factory: DiariserFactory) -> None:
+                  diariser_factory: DiariserFactory, notes_factory: NotesFactory) -> None:
     try:
         state.transcriber = factory(state.settings)
     except Exception as exc:  # task boundary: reported through /v1/health and the log
         log.exception("loading the speech models failed")
         state.load_error = str(exc)
+        state.notes.off("the speech models could not be loaded")
         return
     try:
         state.diariser = diariser_factory(state.settings)
     except Exception as exc:  # captions work without speaker labels: say so, go on
         log.exception("loading the speaker models failed; speaker labels are off")
         state.diariser_error = str(exc)
+    if state.settings.drafter == "none":
+        state.notes.off("case-note drafting is turned off (--drafter none)")
+        return
+    try:
+        state.notes.ready(notes_factory(state.settings))
+    except Exception as exc:  # captions go on without notes: say why in health and frames
+        log.exception("loading the note drafter failed; case notes are off")
+        state.notes.off(f"the note drafter could not be loaded: {exc}")
 
 
 def default_factory(settings: Settings) -> Transcriber:
@@ -259,21 +262,46 @@ def default_diariser_factory(settings: Settings) -> Any:
     return load_diariser(settings, ModelStore(settings.model_cache_dir))
 
 
+def default_notes_factory(settings: Settings) -> Any:
+    return load_note_engine(settings, ModelStore(settings.model_cache_dir))
+
+
+async def _after_restart(state: AppState, interrupted: list[str], unfinished: list[str]
+                         ) -> None:
+    """Meetings the last shutdown cut short: notes it left undrafted are drafted; meetings
+    it interrupted can be resumed for the grace period, then end as if stopped."""
+    while state.notes.loading:
+        await asyncio.sleep(0.5)
+    for meeting_id in unfinished:
+        await state.notes.draft_stored(meeting_id)
+    await asyncio.sleep(state.settings.grace_s)
+    for meeting_id in interrupted:
+        row = await asyncio.to_thread(state.store.meeting, meeting_id)
+        if row is None or row.status != INTERRUPTED or state.meetings.get(meeting_id):
+            continue
+        log.info("meeting %s: not resumed within the grace period; ending it", meeting_id)
+        await asyncio.to_thread(state.store.set_status, meeting_id, STOPPED)
+        await state.notes.draft_stored(meeting_id)
+
+
 def create_app(settings: Settings, token: str,
                transcriber_factory: TranscriberFactory = default_factory,
                on_ready: Callable[[], None] | None = None,
-               diariser_factory: DiariserFactory = default_diariser_factory) -> Starlette:
+               diariser_factory: DiariserFactory = default_diariser_factory,
+               notes_factory: NotesFactory = default_notes_factory) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = Store(settings.db_path)
         interrupted = store.mark_live_interrupted()
         if interrupted:
             log.info("meetings interrupted by the last shutdown: %s", ", ".join(interrupted))
+        unfinished = store.notes_left_drafting()
         state = AppState(settings=settings, token=token, store=store,
-                         runner=InferenceRunner())
+                         runner=InferenceRunner(), notes=Notes(store))
         app.state.casenote = state
-        loading = asyncio.create_task(asyncio.to_thread(_load_engines, state,
-                                                        transcriber_factory, diariser_factory))
+        loading = asyncio.create_task(asyncio.to_thread(
+            _load_engines, state, transcriber_factory, diariser_factory, notes_factory))
+        restart = asyncio.create_task(_after_restart(state, interrupted, unfinished))
         if on_ready is not None:
             loading.add_done_callback(lambda _: on_ready())
         retention = asyncio.create_task(retention_loop(state))
@@ -281,9 +309,11 @@ def create_app(settings: Settings, token: str,
             yield
         finally:
             retention.cancel()
+            restart.cancel()
             for task in list(state.background):
                 task.cancel()
             await state.meetings.close_all()
+            await state.notes.close()
             state.runner.close()
             store.close()
 
@@ -296,6 +326,11 @@ def create_app(settings: Settings, token: str,
         Route("/v1/meetings/{meeting_id}/transcript.{fmt}", protected(get_transcript)),
         Route("/v1/meetings/{meeting_id}/speakers", protected(patch_speakers),
               methods=["PATCH"]),
+        Route("/v1/meetings/{meeting_id}/note", protected(get_note)),
+        Route("/v1/meetings/{meeting_id}/note", protected(put_note), methods=["PUT"]),
+        Route("/v1/meetings/{meeting_id}/note:redraft", protected(redraft_note),
+              methods=["POST"]),
+        Route("/v1/meetings/{meeting_id}/note.{fmt}", protected(export_note)),
         Route("/v1/meetings/{meeting_id}/share", protected(get_share)),
         Route("/v1/meetings/{meeting_id}/share:revoke", protected(revoke_share),
               methods=["POST"]),

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from server.casenotes import LiveNote, meeting_info, note_frame
 from server.engines.base import Transcriber, TranscriberStream
 from server.session import MeetingSession, PartialRevised, SegmentFinalised, SessionEvent
 from server.speakers import MeetingSpeakers
@@ -90,7 +92,8 @@ class LiveMeeting:
                  runner: InferenceRunner, grace_s: float, share_token: str, title: str,
                  finals_sent: int, on_end: Callable[["LiveMeeting"], Awaitable[None]],
                  names: dict[str, Any] | None = None,
-                 speakers: MeetingSpeakers | None = None) -> None:
+                 speakers: MeetingSpeakers | None = None,
+                 note: LiveNote | None = None) -> None:
         self.session = session
         self.meeting_id = session.meeting_id
         self.share_token = share_token
@@ -108,6 +111,7 @@ class LiveMeeting:
         self._stop_requested = False
         self._failures = 0
         self._speakers = speakers
+        self._note = note
         self.stopped = asyncio.Event()  # ``stopped`` was sent
         self.finished = asyncio.Event()  # speakers refined; nothing more will be sent
         self._grace_task: asyncio.Task[None] | None = None
@@ -145,6 +149,8 @@ class LiveMeeting:
     def rename(self, names: dict[str, Any]) -> None:
         """Speaker names changed: every subscriber hears it, viewers included."""
         self.names = dict(names)
+        if self._note is not None:
+            self._note.rename(self.names)
         self._broadcast({"type": "speakers", "changes": [], "names": self.names})
 
     def revoke_viewers(self, code: int, reason: str) -> None:
@@ -162,7 +168,7 @@ class LiveMeeting:
 
     async def stop(self) -> None:
         """Finish recognition, publish the last finals, ``stopped`` and the refined speaker
-        labels; idempotent."""
+        labels, then the note; idempotent."""
         self._stop_requested = True
         self._wake.set()
         await self.finished.wait()
@@ -179,12 +185,15 @@ class LiveMeeting:
             self._accept(self.session.take_audio(final=True))
             await self._run_engine(self._stream.finish, final=True)
             await self._publish(self.session.withdraw_open_partial())
+        except asyncio.CancelledError:
+            # Shutdown or deletion: nothing more is published; a shut-down meeting stays
+            # live in the store and comes back interrupted, resumable.
+            raise
         except Exception:
             log.exception("meeting %s: recognition task failed", self.meeting_id)
             self._broadcast_error("engine_failed", "recognition stopped after an internal "
                                   "error; the transcript so far is kept")
-        finally:
-            await self._finish()
+        await self._finish()
 
     def _accept(self, audio: Any) -> None:
         self._stream.accept(audio)
@@ -240,6 +249,8 @@ class LiveMeeting:
         if not changes:
             return
         await asyncio.to_thread(self._store.update_speakers, self.meeting_id, changes)
+        if self._note is not None:
+            self._note.relabel(changes)
         frame: dict[str, Any] = {"type": "speakers", "changes": [
             {"segment_id": sid, "speaker": label} for sid, label in changes]}
         if self.names:
@@ -248,17 +259,26 @@ class LiveMeeting:
 
     async def _publish(self, events: list[SessionEvent]) -> None:
         for event in events:
-            if isinstance(event, SegmentFinalised):
-                await self._persist(event)
+            if not isinstance(event, SegmentFinalised):
+                self._broadcast(event_frame(event))
+                continue
+            row = await self._persist(event)
             self._broadcast(event_frame(event))
+            risk = self._note.add(row) if self._note is not None else None
+            if risk is not None:
+                await asyncio.to_thread(self._store.add_risk_flag, self.meeting_id,
+                                        risk["segment_id"], risk["cue"], risk["text"])
+                self._to_recorder(risk)
 
-    async def _persist(self, event: SegmentFinalised) -> None:
+    async def _persist(self, event: SegmentFinalised) -> SegmentRow:
         row = segment_row(event)
         self._seq += 1
         await asyncio.to_thread(self._store.add_final, self.meeting_id, self._seq, row,
                                 row.end_s, self.session.next_segment)
+        return row
 
     async def _finish(self) -> None:
+        stopped_at = time.monotonic()  # the note's time budget counts from here
         duration = round(self.session.received_s, 3)
         await asyncio.to_thread(self._store.set_status, self.meeting_id, PROCESSING,
                                 duration_s=duration, ended_at=utc_now())
@@ -267,13 +287,30 @@ class LiveMeeting:
         self.stopped.set()
         if self._grace_task is not None and self._grace_task is not asyncio.current_task():
             self._grace_task.cancel()
+        self._to_recorder({"type": "note", "status": "drafting", "note": None})
         if self._speakers is not None:
             await self._relabel(await self._speaker_job(self._speakers.refine))
-        await asyncio.to_thread(self._store.set_status, self.meeting_id, STOPPED)
         for viewer in list(self.viewers):
             viewer.put(Close(CLOSE_NORMAL, "the meeting has ended"))
+        frame = await self._finish_note(duration, stopped_at)
+        await asyncio.to_thread(self._store.set_status, self.meeting_id, STOPPED)
+        self._to_recorder(frame)
         self.finished.set()
         await self._on_end(self)
+
+    async def _finish_note(self, duration_s: float, stopped_at: float) -> dict[str, Any]:
+        """The note, drafted from the refined labels and the names given so far."""
+        if self._note is None:
+            return note_frame(None, "case-note drafting is off on this server")
+        try:
+            row = await asyncio.to_thread(self._store.meeting, self.meeting_id)
+            if row is None:
+                return note_frame(None, "the meeting was deleted")
+            return await self._note.finish(meeting_info(row, duration_s), stopped_at,
+                                           self._to_recorder)
+        except Exception:  # a task boundary: the transcript is kept whatever happens here
+            log.exception("meeting %s: finishing the note failed", self.meeting_id)
+            return note_frame(None, "drafting the note failed; the transcript is kept")
 
     def _subscribers(self) -> list[Subscriber]:
         return ([self.recorder] if self.recorder else []) + list(self.viewers)
@@ -283,6 +320,10 @@ class LiveMeeting:
         by more than its own socket does. ``risk`` and ``note`` go to the recorder only."""
         for sub in self._subscribers():
             sub.put(frame)
+
+    def _to_recorder(self, frame: dict[str, Any]) -> None:
+        if self.recorder is not None:
+            self.recorder.put(frame)
 
     def _broadcast_error(self, code: str, message: str) -> None:
         if self.recorder is not None:
@@ -300,6 +341,9 @@ class LiveMeeting:
             self._grace_task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
+        if self._note is not None:
+            await asyncio.to_thread(self._note.close)
+        self.finished.set()  # whoever waits for stop() is released
 
 
 class LiveMeetings:
@@ -331,13 +375,14 @@ def open_live_meeting(meetings: LiveMeetings, transcriber: Transcriber, fmt: Sta
                       meeting_id: str, store: Store, runner: InferenceRunner, grace_s: float,
                       max_frame_s: float, share_token: str, start_s: float, next_segment: int,
                       finals_sent: int, names: dict[str, Any] | None = None,
-                      diariser: Any = None) -> LiveMeeting:
+                      diariser: Any = None, note: LiveNote | None = None) -> LiveMeeting:
     session = MeetingSession(meeting_id, fmt, max_frame_s=max_frame_s, start_s=start_s,
                              next_segment=next_segment)
     stream = transcriber.open_stream(fmt.language, start_s=start_s)
     meeting = LiveMeeting(session, stream, store=store, runner=runner, grace_s=grace_s,
                           share_token=share_token, title=fmt.title, finals_sent=finals_sent,
                           on_end=meetings.remove, names=names,
-                          speakers=MeetingSpeakers(diariser, start_s) if diariser else None)
+                          speakers=MeetingSpeakers(diariser, start_s) if diariser else None,
+                          note=note)
     meetings.add(meeting)
     return meeting

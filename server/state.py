@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.casenotes import Notes
 from server.engines.base import Transcriber
 from server.live import LiveMeetings
 from server.settings import Settings
@@ -18,6 +19,7 @@ class AppState:
     token: str
     store: Store
     runner: InferenceRunner
+    notes: Notes
     meetings: LiveMeetings = field(default_factory=LiveMeetings)
     transcriber: Transcriber | None = None  # None while the models load
     diariser: Any = None  # None while loading, or when speaker labels are off

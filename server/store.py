@@ -39,7 +39,35 @@ CREATE TABLE IF NOT EXISTS segments (
     PRIMARY KEY (meeting_id, segment_id)
 );
 CREATE INDEX IF NOT EXISTS segments_by_time ON segments (meeting_id, start_s, seq);
+CREATE TABLE IF NOT EXISTS notes (
+    meeting_id   TEXT PRIMARY KEY REFERENCES meetings(id) ON DELETE CASCADE,
+    status       TEXT NOT NULL,
+    message      TEXT,
+    draft_json   TEXT,
+    drafted_at   TEXT,
+    edited_json  TEXT,
+    edited_at    TEXT
+);
+CREATE TABLE IF NOT EXISTS risk_flags (
+    meeting_id  TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+    segment_id  TEXT NOT NULL,
+    cue         TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, segment_id, cue)
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id          TEXT PRIMARY KEY,
+    meeting_id  TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    body_json   TEXT NOT NULL
+);
 """
+
+NOTE_NONE = "none"
+NOTE_DRAFTING = "drafting"
+NOTE_READY = "ready"
+NOTE_FAILED = "failed"
 
 LIVE = "live"
 INTERRUPTED = "interrupted"
@@ -188,10 +216,77 @@ class Store:
                           (cutoff_iso, LIVE))
         return [r["id"] for r in rows]
 
+    # -- notes, risk flags, documents ---------------------------------------------------
+
+    def set_note_status(self, meeting_id: str, status: str, message: str | None = None) -> None:
+        self._write("INSERT INTO notes (meeting_id, status, message) VALUES (?, ?, ?)"
+                    " ON CONFLICT (meeting_id) DO UPDATE SET status = excluded.status,"
+                    " message = excluded.message", (meeting_id, status, message))
+
+    def save_draft(self, meeting_id: str, note: dict[str, Any], drafted_at: str,
+                   status: str = NOTE_READY) -> None:
+        self._write("INSERT INTO notes (meeting_id, status, draft_json, drafted_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
+                    " status = excluded.status, message = NULL,"
+                    " draft_json = excluded.draft_json, drafted_at = excluded.drafted_at",
+                    (meeting_id, status, json.dumps(note), drafted_at))
+
+    def save_edit(self, meeting_id: str, note: dict[str, Any], edited_at: str) -> bool:
+        return self._write("UPDATE notes SET edited_json = ?, edited_at = ? WHERE meeting_id = ?"
+                           " AND draft_json IS NOT NULL",
+                           (json.dumps(note), edited_at, meeting_id)) > 0
+
+    def note(self, meeting_id: str) -> NoteRow | None:
+        rows = self._rows("SELECT * FROM notes WHERE meeting_id = ?", (meeting_id,))
+        if not rows:
+            return None
+        r = rows[0]
+        return NoteRow(r["status"], r["message"], _json_or_none(r["draft_json"]),
+                       r["drafted_at"], _json_or_none(r["edited_json"]), r["edited_at"])
+
+    def add_risk_flag(self, meeting_id: str, segment_id: str, cue: str, text: str) -> None:
+        self._write("INSERT OR IGNORE INTO risk_flags (meeting_id, segment_id, cue, text)"
+                    " VALUES (?, ?, ?, ?)", (meeting_id, segment_id, cue, text))
+
+    def risk_flags(self, meeting_id: str) -> list[dict[str, str]]:
+        rows = self._rows("SELECT segment_id, cue, text FROM risk_flags WHERE meeting_id = ?"
+                          " ORDER BY rowid", (meeting_id,))
+        return [{"type": "risk", "segment_id": r["segment_id"], "cue": r["cue"],
+                 "text": r["text"]} for r in rows]
+
+    def add_document(self, doc_id: str, meeting_id: str, kind: str, created_at: str,
+                     body: dict[str, Any]) -> None:
+        self._write("INSERT INTO documents (id, meeting_id, kind, created_at, body_json)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (doc_id, meeting_id, kind, created_at, json.dumps(body)))
+
+    def document(self, meeting_id: str, doc_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT body_json FROM documents WHERE meeting_id = ? AND id = ?",
+                          (meeting_id, doc_id))
+        return json.loads(rows[0]["body_json"]) if rows else None
+
+    def update_document(self, meeting_id: str, doc_id: str, body: dict[str, Any]) -> bool:
+        return self._write("UPDATE documents SET body_json = ? WHERE meeting_id = ? AND id = ?",
+                           (json.dumps(body), meeting_id, doc_id)) > 0
+
+    def documents(self, meeting_id: str) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT body_json FROM documents WHERE meeting_id = ?"
+                          " ORDER BY created_at, id", (meeting_id,))
+        return [json.loads(r["body_json"]) for r in rows]
+
+    def notes_left_drafting(self) -> list[str]:
+        """At start-up: stopped meetings whose note the last shutdown cut short or that
+        never got one (stopped while processing)."""
+        rows = self._rows("SELECT m.id FROM meetings m LEFT JOIN notes n ON n.meeting_id = m.id"
+                          " WHERE m.status IN (?, ?) AND (n.status IS NULL OR n.status = ?)",
+                          (STOPPED, PROCESSING, NOTE_DRAFTING))
+        return [r["id"] for r in rows]
+
     def delete_meeting(self, meeting_id: str) -> bool:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM segments WHERE meeting_id = ?", (meeting_id,))
+            for table in ("segments", "notes", "risk_flags", "documents"):
+                self._db.execute(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))
             deleted = self._db.execute("DELETE FROM meetings WHERE id = ?",
                                        (meeting_id,)).rowcount
             self._db.execute("COMMIT")
@@ -200,6 +295,29 @@ class Store:
                 # Old page images linger in the WAL until it is checkpointed and truncated.
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return bool(deleted)
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    status: str                       # NOTE_DRAFTING, NOTE_READY or NOTE_FAILED
+    message: str | None
+    draft: dict[str, Any] | None      # the drafter's note (PROTOCOL.md's schema)
+    drafted_at: str | None
+    edited: dict[str, Any] | None     # the worker's saved version, kept beside the draft
+    edited_at: str | None
+
+    def current(self) -> tuple[str, dict[str, Any]] | None:
+        """The note as it stands: the worker's version unless a newer draft replaced it."""
+        if self.edited is not None and (self.draft is None
+                                        or (self.edited_at or "") >= (self.drafted_at or "")):
+            return "edited", self.edited
+        if self.draft is not None:
+            return "draft", self.draft
+        return None
+
+
+def _json_or_none(text: str | None) -> dict[str, Any] | None:
+    return None if text is None else json.loads(text)
 
 
 def _meeting(row: sqlite3.Row) -> MeetingRow:

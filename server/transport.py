@@ -104,12 +104,14 @@ async def _open_meeting(state: AppState, start: Start) -> LiveMeeting:
                         CLOSE_TOO_MANY)
     meeting_id = new_meeting_id()
     share = auth.new_token()
+    created_at = utc_now()
     await asyncio.to_thread(state.store.create_meeting, meeting_id, start.title, start.language,
-                            share, utc_now(), LIVE)
+                            share, created_at, LIVE)
     return open_live_meeting(state.meetings, state.transcriber, start, meeting_id=meeting_id,
                              store=state.store, runner=state.runner, grace_s=settings.grace_s,
                              max_frame_s=settings.max_frame_s, share_token=share, start_s=0.0,
-                             next_segment=1, finals_sent=0, diariser=state.diariser)
+                             next_segment=1, finals_sent=0, diariser=state.diariser,
+                             note=state.notes.live(meeting_id, start.title, created_at))
 
 
 async def _resume_meeting(state: AppState, start: Start) -> LiveMeeting:
@@ -124,14 +126,16 @@ async def _resume_meeting(state: AppState, start: Start) -> LiveMeeting:
     if len(state.meetings) >= state.settings.max_live_meetings:
         raise WireError("too_many_meetings", "too many live meetings", CLOSE_TOO_MANY)
     await asyncio.to_thread(state.store.set_status, meeting_id, LIVE)
-    finals = await asyncio.to_thread(state.store.count_segments, meeting_id)
+    earlier = await asyncio.to_thread(state.store.segments, meeting_id)
     return open_live_meeting(state.meetings, state.transcriber, start, meeting_id=meeting_id,
                              store=state.store, runner=state.runner,
                              grace_s=state.settings.grace_s,
                              max_frame_s=state.settings.max_frame_s,
                              share_token=row.share_token, start_s=row.received_s,
-                             next_segment=row.next_segment, finals_sent=finals,
-                             names=row.speakers, diariser=state.diariser)
+                             next_segment=row.next_segment, finals_sent=len(earlier),
+                             names=row.speakers, diariser=state.diariser,
+                             note=state.notes.live(meeting_id, row.title, row.created_at,
+                                                   earlier))
 
 
 async def _serve_recorder(ws: WebSocket, state: AppState, meeting: LiveMeeting) -> None:
@@ -193,9 +197,7 @@ async def _read_frames(ws: WebSocket, state: AppState, meeting: LiveMeeting,
         if isinstance(parsed, Ping):
             subscriber.put({"type": "pong"})
         elif isinstance(parsed, Stop):
-            await meeting.stop()
-            subscriber.put({"type": "note", "status": "failed", "note": None,
-                            "message": "case-note drafting is not available on this server yet"})
+            await meeting.stop()  # the note frames have been queued by then
             return None
         elif isinstance(parsed, Start):
             return WireError("bad_message", "'start' was already received")

@@ -106,6 +106,10 @@ async def _process(state: AppState, meeting_id: str, audio: np.ndarray,
                    language: str | None) -> None:
     try:
         await _transcribe(state, meeting_id, audio, language)
+        await asyncio.to_thread(state.store.set_status, meeting_id, PROCESSING,
+                                duration_s=round(audio.size / SAMPLE_RATE_HZ, 3))
+        state.progress.pop(meeting_id, None)
+        await state.notes.draft_stored(meeting_id)  # failures are stored with the note
     except Exception:  # task boundary: keep what was stored, say it failed
         log.exception("meeting %s: processing the upload failed", meeting_id)
     finally:

@@ -92,18 +92,17 @@ async def test_resuming_an_unknown_meeting_is_refused(server):
     assert frame["code"] == "unknown_meeting" and ws.close_code == 4404
 
 
-async def test_kill_9_keeps_every_final_sent_and_the_meeting_resumes(tmp_path, jfk_wav):
-    pcm, rate = load_pcm(jfk_wav)
-    data = tmp_path / "data"
+async def kill_9_mid_meeting(data, pcm, finals):
+    """Stream into a fresh server until ``finals`` finals came back, then kill -9 it."""
     first = start_server(data)
     got = []
     try:
         async with websockets.connect(first.ws()) as ws:
             await ws.send(start_frame())
             started = json.loads(await ws.recv())
-            await send_audio(ws, pcm[:6 * BYTES_PER_S])
+            await send_audio(ws, pcm)
             async with asyncio.timeout(120):
-                while len([f for f in got if f["type"] == "final"]) < 2:
+                while len([f for f in got if f["type"] == "final"]) < finals:
                     got.append(json.loads(await ws.recv()))
             first.proc.send_signal(signal.SIGKILL)
             first.proc.wait(30)
@@ -111,6 +110,13 @@ async def test_kill_9_keeps_every_final_sent_and_the_meeting_resumes(tmp_path, j
         pass
     finally:
         stop_server(first)
+    return started, got
+
+
+async def test_kill_9_keeps_every_final_sent_and_the_meeting_resumes(tmp_path, jfk_wav):
+    pcm, rate = load_pcm(jfk_wav)
+    data = tmp_path / "data"
+    started, got = await kill_9_mid_meeting(data, pcm[:6 * BYTES_PER_S], 2)
     sent = [f for f in got if f["type"] == "final"]
     second = start_server(data)
     try:
@@ -169,3 +175,54 @@ async def test_nothing_leaves_the_machine_during_a_meeting(server, jfk_wav):
         watcher.join()
     assert seen, "the watcher saw the server's own sockets"
     assert all(ipaddress.ip_address(host).is_loopback for host in seen), seen
+
+
+async def test_a_meeting_not_resumed_after_a_crash_ends_with_its_note(tmp_path, jfk_wav):
+    pcm, _ = load_pcm(jfk_wav)
+    data = tmp_path / "data"
+    started, _ = await kill_9_mid_meeting(data, pcm, 1)
+    second = start_server(data, "--grace-s", "2")
+    url = f"/v1/meetings/{started['meeting_id']}"
+    try:
+        async with httpx.AsyncClient(base_url=second.http, headers=second.headers) as http:
+            async with asyncio.timeout(300):
+                while True:
+                    meeting = (await http.get(url)).json()
+                    if meeting["status"] == "stopped" and meeting["note"]["status"] == "ready":
+                        break
+                    await asyncio.sleep(0.5)
+            note = (await http.get(url + "/note")).json()
+        assert note["meeting_id"] == started["meeting_id"]
+        ids = {s["segment_id"] for s in meeting["segments"]}
+        assert all(set(item["evidence"]) <= ids for section in ("purpose", "discussion",
+                   "voice_of_person", "observations", "risks", "actions", "next_steps")
+                   for item in note[section])
+    finally:
+        stop_server(second)
+
+
+async def test_a_meeting_live_at_a_clean_shutdown_comes_back_interrupted(tmp_path, jfk_wav):
+    pcm, _ = load_pcm(jfk_wav)
+    data = tmp_path / "data"
+    first = start_server(data)
+    try:
+        async with websockets.connect(first.ws()) as ws:
+            await ws.send(start_frame())
+            started = json.loads(await ws.recv())
+            await send_audio(ws, pcm[:4 * BYTES_PER_S])
+            await ws.send('{"type": "ping"}')
+            while json.loads(await ws.recv())["type"] != "pong":
+                pass
+            stop_server(first)  # SIGTERM: uvicorn shuts down cleanly
+    except websockets.ConnectionClosed:
+        pass
+    finally:
+        stop_server(first)
+    assert first.proc.returncode is not None
+    second = start_server(data)
+    try:
+        async with httpx.AsyncClient(base_url=second.http, headers=second.headers) as http:
+            meeting = (await http.get(f"/v1/meetings/{started['meeting_id']}")).json()
+        assert meeting["status"] == "interrupted"
+    finally:
+        stop_server(second)
