@@ -25,6 +25,8 @@ from server.engines.base import Transcriber
 from server.exports import EXPORTERS, MEDIA_TYPES, meeting_json
 from server.http import app_state, error, json_body
 from server.modelstore import ModelStore
+from server.document_routes import (create_document, export_document, get_document,
+                                    list_documents, put_document)
 from server.note_routes import export_note, get_note, note_summary, put_note, redraft_note
 from server.settings import Settings
 from server.state import AppState
@@ -331,6 +333,14 @@ def create_app(settings: Settings, token: str,
         Route("/v1/meetings/{meeting_id}/note:redraft", protected(redraft_note),
               methods=["POST"]),
         Route("/v1/meetings/{meeting_id}/note.{fmt}", protected(export_note)),
+        Route("/v1/meetings/{meeting_id}/documents", protected(list_documents)),
+        Route("/v1/meetings/{meeting_id}/documents", protected(create_document),
+              methods=["POST"]),
+        Route("/v1/meetings/{meeting_id}/documents/{doc_id}.{fmt}",
+              protected(export_document)),
+        Route("/v1/meetings/{meeting_id}/documents/{doc_id}", protected(get_document)),
+        Route("/v1/meetings/{meeting_id}/documents/{doc_id}", protected(put_document),
+              methods=["PUT"]),
         Route("/v1/meetings/{meeting_id}/share", protected(get_share)),
         Route("/v1/meetings/{meeting_id}/share:revoke", protected(revoke_share),
               methods=["POST"]),

@@ -124,6 +124,10 @@ class Notes:
     def is_drafting(self, meeting_id: str) -> bool:
         return any(t.get_name() == f"note {meeting_id}" and not t.done() for t in self._tasks)
 
+    async def run_low(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` on the low-priority drafting thread (documents, whole notes)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
     def redraft(self, meeting_id: str) -> None:
         """Draft the whole stored meeting again, in the background."""
         self._spawn(meeting_id, self.draft_stored(meeting_id))

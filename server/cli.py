@@ -48,6 +48,8 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
                         "(default: qwen2.5-coder-0.5b-instruct); ollama: model name")
     parser.add_argument("--ollama-host", help="ollama server (default: OLLAMA_HOST, else "
                         "http://127.0.0.1:11434)")
+    parser.add_argument("--templates-dir", type=Path, help="folder of letter/referral "
+                        "templates (*.toml) that replace the built-in ones by name")
     parser.add_argument("--note-budget-s", type=float, help="seconds from the end of a "
                         "meeting before the note drafted so far is shown (default: 4.5)")
     parser.add_argument("--allow-hub", action="store_true", default=None,
@@ -96,6 +98,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
              "max_upload_bytes",
              "transcriber", "asr_model", "diariser", "diariser_model",
              "drafter", "note_model", "ollama_host", "note_budget_s",
+             "templates_dir",
              "partial_model", "language", "allow_hub", "model_cache_dir"]
     return {name: getattr(args, name, None) for name in names}
 

@@ -47,6 +47,8 @@ class Settings:
     note_model: str = "qwen2.5-coder-0.5b-instruct"
     ollama_host: str | None = None
     note_budget_s: float = 4.5  # from stop to a ready note; the rest is drafted after
+    # A council's own letter/referral templates (*.toml); the built-in ones otherwise.
+    templates_dir: Path | None = None
     asr_threads: int = 2
     allow_hub: bool = False
     max_live_meetings: int = 4

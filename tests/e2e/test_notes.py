@@ -184,12 +184,60 @@ async def test_the_note_over_http_edits_exports_and_redrafts(server, streamed):
         assert kept.json()[section][0]["text"].startswith("Reworded by the worker")
 
 
+async def test_letter_and_referral_are_drafted_from_the_note(server, streamed):
+    started, frames, _, _ = streamed
+    base = f"/v1/meetings/{started['meeting_id']}"
+    segment_ids = {f["segment_id"] for f in frames if f["type"] == "final"}
+    finals = {f["segment_id"]: f["text"] for f in frames if f["type"] == "final"}
+    heating = next(sid for sid, text in finals.items() if "heating" in text.lower())
+    boiler = next(sid for sid, text in finals.items() if "repair" in text.lower())
+    async with httpx.AsyncClient(base_url=server.http, headers=server.headers,
+                                 timeout=300) as http:
+        # The documents follow the note as it stands: here a version the worker checked.
+        note = (await http.get(f"{base}/note")).json()
+        note["discussion"] = [{"text": "The family had no heating for two nights.",
+                               "evidence": [heating]}]
+        note["actions"] = [{"text": "Ask the housing team to repair the boiler.",
+                            "owner": None, "due": None, "evidence": [boiler]}]
+        assert (await http.put(f"{base}/note", json=note)).status_code == 200
+        letter = await http.post(f"{base}/documents", json={"kind": "letter"})
+        referral = await http.post(f"{base}/documents",
+                                   json={"kind": "referral", "to": "housing"})
+        assert letter.status_code == 201 and referral.status_code == 201, referral.text
+        for doc in (letter.json(), referral.json()):
+            assert doc["id"].startswith("d_") and isinstance(doc["unsupported"], list)
+            assert doc["sections"] and all(
+                isinstance(s["heading"], str) and s["text"].strip()
+                and set(s["evidence"]) <= segment_ids for s in doc["sections"])
+            cited = {sid for s in doc["sections"] for sid in s["evidence"]}
+            assert heating in cited, doc
+        assert referral.json()["title"] == "Referral to housing"
+        assert [s["heading"] for s in referral.json()["sections"]][0] == "Reason for referral"
+        doc_id = letter.json()["id"]
+        listed = (await http.get(f"{base}/documents")).json()["documents"]
+        assert {d["id"] for d in listed} == {doc_id, referral.json()["id"]}
+
+        edited = letter.json()
+        edited["sections"][0]["text"] = "Edited by the worker before sending."
+        assert (await http.put(f"{base}/documents/{doc_id}", json=edited)).status_code == 200
+        again = (await http.get(f"{base}/documents/{doc_id}")).json()
+        assert again["sections"][0]["text"] == "Edited by the worker before sending."
+        md = await http.get(f"{base}/documents/{doc_id}.md")
+        assert "Edited by the worker before sending." in md.text
+        word = Document(io.BytesIO((await http.get(f"{base}/documents/{doc_id}.docx")).content))
+        assert "Edited by the worker before sending." in [p.text for p in word.paragraphs]
+
+        assert (await http.post(f"{base}/documents",
+                                json={"kind": "referral"})).status_code == 400
+        assert (await http.get(f"{base}/documents/d_nothere")).status_code == 404
+
+
 async def test_the_note_is_refused_to_share_links_and_gone_after_delete(server, streamed):
     started, _, _, _ = streamed
     base = f"/v1/meetings/{started['meeting_id']}"
     async with httpx.AsyncClient(base_url=server.http, timeout=60) as http:
         share = {"Authorization": f"Bearer {started['share_token']}"}
-        for path in ("/note", "/note.md", "/note.docx"):
+        for path in ("/note", "/note.md", "/note.docx", "/documents"):
             assert (await http.get(base + path, headers=share)).status_code == 403
             assert (await http.get(base + path)).status_code == 401
         assert (await http.post(base + "/note:redraft", headers=share)).status_code == 403
