@@ -79,6 +79,13 @@ class Caption:
 class Run:
     captions: list[Caption] = field(default_factory=list)
     final_text: str = ""
+    # Speaker labels: for each final, when its label last changed before ``stopped`` (the
+    # final itself or a later ``speakers`` frame), in s after the end of its audio.
+    label_latency: list[float] = field(default_factory=list)
+    note_drafting_s: float | None = None  # first partial note, s after ``stopped``
+    note_ready_s: float | None = None     # ``note`` ready (or failed), s after ``stopped``
+    note_status: str | None = None
+    note_items: int = 0
     cpu_s: float = 0.0
     peak_rss_mb: float = 0.0
     wall_s: float = 0.0
@@ -116,7 +123,7 @@ def vad_regions(path: Path) -> list[tuple[float, float]]:
     return regions
 
 
-def load_clips(work: Path) -> list[Clip]:
+def load_clips(work: Path, wanted: list[str]) -> list[Clip]:
     fixtures = ROOT / "tests" / "fixtures"
     jfk = fixtures / "jfk.wav"
     regions = vad_regions(jfk)
@@ -132,6 +139,14 @@ def load_clips(work: Path) -> list[Clip]:
     clips.append(Clip("home_visit_2min", work / "home_visit.wav",
                       [Utterance(u["start_s"], u["end_s"], u["text"])
                        for u in truth["utterances"]]))
+    if "home_visit_5min" in wanted:
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "make_meeting.py"), str(work),
+                        "--turns", "60", "--name", "visit_5min"], check=True,
+                       capture_output=True)
+        truth = json.loads((work / "visit_5min.json").read_text())
+        clips.append(Clip("home_visit_5min", work / "visit_5min.wav",
+                          [Utterance(u["start_s"], u["end_s"], u["text"])
+                           for u in truth["utterances"]]))
     return clips
 
 
@@ -173,10 +188,15 @@ class Server:
             self.proc.kill()
 
 
-def start_casenote(port: int, data_dir: Path, transcriber: str) -> Server:
+# casenote as configured by default (captions, speaker labels, note drafting) and with
+# captions alone, to show what speakers and notes cost the captions on the same machine.
+VARIANTS = {"casenote": [], "casenote-captions": ["--diariser", "none", "--drafter", "none"]}
+
+
+def start_casenote(port: int, data_dir: Path, transcriber: str, extra: list[str]) -> Server:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return Server([sys.executable, "-m", "server", "serve", "--port", str(port), "--data-dir",
-                   str(data_dir), "--token", "bench", "--transcriber", transcriber],
+                   str(data_dir), "--token", "bench", "--transcriber", transcriber, *extra],
                   "casenote is ready", env)
 
 
@@ -212,18 +232,36 @@ async def run_casenote(port: int, pcm: bytes, run: Run) -> None:
 
         sender = asyncio.create_task(send())
         finals = []
+        settled: dict[str, float] = {}  # segment id -> arrival of its last live label
+        stopped_at = None
         async for message in ws:
             frame = json.loads(message)
             now = time.perf_counter() - t0
-            if frame["type"] in ("partial", "final") and frame["text"]:
+            if frame["type"] in ("partial", "final") and frame["text"] and stopped_at is None:
                 run.captions.append(Caption(now, frame["start"], frame["end"],
                                             frame["type"] == "final", frame["text"]))
                 if frame["type"] == "final":
                     finals.append(frame)
-            if frame["type"] == "stopped":
-                break
+                    settled[frame["segment_id"]] = now
+            elif frame["type"] == "speakers" and stopped_at is None:
+                for change in frame.get("changes", []):
+                    settled[change["segment_id"]] = now
+            elif frame["type"] == "stopped":
+                stopped_at = now
+            elif frame["type"] == "note" and stopped_at is not None:
+                if frame["status"] == "drafting" and frame.get("note"):
+                    run.note_drafting_s = run.note_drafting_s or now - stopped_at
+                if frame["status"] in ("ready", "failed"):
+                    run.note_ready_s, run.note_status = now - stopped_at, frame["status"]
+                    note = frame.get("note") or {}
+                    run.note_items = sum(len(v) for k, v in note.items()
+                                         if isinstance(v, list) and k not in
+                                         ("attendees", "unsupported"))
+                    break
         await sender
         run.final_text = " ".join(f["text"] for f in sorted(finals, key=lambda f: f["start"]))
+        if any(f.get("speaker") for f in finals):
+            run.label_latency = [settled[f["segment_id"]] - f["end"] for f in finals]
 
 
 def _clock(value: str) -> float:
@@ -306,8 +344,9 @@ def measure(system: str, clip: Clip, port: int, work: Path, model_dir: str) -> d
         server = start_whisperlivekit(port, model_dir, ROOT / "tests" / "fixtures" / "jfk.wav")
         client = run_whisperlivekit
     else:
-        transcriber = "utterance" if system == "casenote" else "whisperlivekit"
-        server = start_casenote(port, work / f"data-{system}-{clip.name}", transcriber)
+        transcriber = "whisperlivekit" if system == "casenote-wlk" else "utterance"
+        server = start_casenote(port, work / f"data-{system}-{clip.name}", transcriber,
+                                VARIANTS.get(system, []))
         client = run_casenote
     run = Run()
     peak = [server.rss_mb()]
@@ -338,7 +377,10 @@ def measure(system: str, clip: Clip, port: int, work: Path, model_dir: str) -> d
             "first_p50": pct(first, 50), "first_p95": pct(first, 95),
             "final_p50": pct(final, 50), "final_p95": pct(final, 95),
             "wer": wer(clip.reference, run.final_text), "cpu_rtf": run.cpu_s / duration,
-            "peak_rss_mb": max(peak), "text": run.final_text}
+            "peak_rss_mb": max(peak), "label_p50": pct(run.label_latency, 50),
+            "label_p95": pct(run.label_latency, 95), "note_ready_s": run.note_ready_s,
+            "note_partial_s": run.note_drafting_s, "note_status": run.note_status,
+            "note_items": run.note_items, "text": run.final_text}
 
 
 def fmt(value: float | None, digits: int = 2) -> str:
@@ -355,7 +397,8 @@ def main() -> None:
     model_dir = str(ModelStore(Settings().model_cache_dir).path("whisper-base"))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        clips = [c for c in load_clips(work) if c.name in args.clips.split(",")]
+        wanted = args.clips.split(",")
+        clips = [c for c in load_clips(work, wanted) if c.name in wanted]
         results = []
         offline = {c.name: offline_wer(c, model_dir) for c in clips}
         for clip in clips:
@@ -367,8 +410,10 @@ def main() -> None:
                       f"p95 {fmt(result['first_p95'])}  final p50 {fmt(result['final_p50'])} "
                       f"p95 {fmt(result['final_p95'])}  WER {result['wer']:.3f} "
                       f"(offline {result['offline_wer']:.3f})  CPU RTF "
-                      f"{result['cpu_rtf']:.2f}  peak {result['peak_rss_mb']:.0f} MiB",
-                      flush=True)
+                      f"{result['cpu_rtf']:.2f}  peak {result['peak_rss_mb']:.0f} MiB  "
+                      f"label p50 {fmt(result['label_p50'])} p95 {fmt(result['label_p95'])}  "
+                      f"note {result['note_status']} {fmt(result['note_ready_s'])} s "
+                      f"({result['note_items']} items)", flush=True)
     args.out.write_text(json.dumps({"machine": f"{os.cpu_count()} cores",
                                     "date": time.strftime("%Y-%m-%d"), "results": results},
                                    indent=1))

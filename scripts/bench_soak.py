@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -114,12 +115,17 @@ async def reconnect_cost(port: int, pcm: bytes, before_s: float, outage_s: float
         sender = asyncio.create_task(keep_sending())
         async for message in ws:
             frame = json.loads(message)
+            if frame["type"] in ("final", "error"):
+                print(f"  +{time.perf_counter() - reconnected:5.2f} s {frame['type']} "
+                      f"end {frame.get('end')} behind {frame.get('behind_s')} "
+                      f"{frame.get('code', '')}", flush=True)
             if frame["type"] == "final" and frame["end"] >= held_until - 1.0 \
                     and frame.get("behind_s", 9) < 1.0:
                 caught_up = time.perf_counter() - reconnected
                 break
         sender.cancel()
-        await ws.send('{"type": "stop"}')
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await ws.send('{"type": "stop"}')
     return caught_up if caught_up is not None else float("nan")
 
 
@@ -135,6 +141,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=120.0)
     parser.add_argument("--outage-s", type=float, default=30.0)
+    parser.add_argument("--reconnects", type=int, default=3, help="reconnect runs (median)")
+    parser.add_argument("--skip-soak", action="store_true")
     parser.add_argument("--lead-s", type=float, default=5.0)
     parser.add_argument("--sample-every-s", type=float, default=60.0)
     parser.add_argument("--port", type=int, default=8933)
@@ -154,12 +162,18 @@ def main() -> None:
                                    args=(server, samples, done, args.sample_every_s))
         sampler.start()
         try:
-            soaked = asyncio.run(soak(args.port, pcm, args.lead_s))
+            soaked = {"audio_s": 0.0, "wall_s": 0.0, "speed_x_realtime": 0.0, "finals": 0}
+            if not args.skip_soak:
+                soaked = asyncio.run(soak(args.port, pcm, args.lead_s))
             done.set()
             sampler.join()
             samples.append((soaked["wall_s"], server.rss_mb()))
             print(f"soak done: {soaked}", flush=True)
-            cost = asyncio.run(reconnect_cost(args.port, visit.tobytes(), 20.0, args.outage_s))
+            costs = [asyncio.run(reconnect_cost(args.port, visit.tobytes(), 20.0,
+                                                args.outage_s))
+                     for _ in range(args.reconnects)]
+            print(f"reconnect costs: {[round(c, 2) for c in costs]}", flush=True)
+            cost = float(np.median(costs))
         finally:
             done.set()
             server.stop()
@@ -167,7 +181,8 @@ def main() -> None:
     warm = [mb for t, mb in samples if t >= 300] or rss
     result = {"soak": soaked, "rss_mb": samples, "rss_after_warmup_min": min(warm),
               "rss_after_warmup_max": max(warm), "rss_peak": max(rss), "rss_final": rss[-1],
-              "reconnect_outage_s": args.outage_s, "reconnect_caught_up_s": cost}
+              "reconnect_outage_s": args.outage_s, "reconnect_caught_up_s": cost,
+              "reconnect_runs_s": costs}
     print(f"soak: {soaked['audio_s'] / 60:.0f} min of audio in {soaked['wall_s'] / 60:.1f} min "
           f"({soaked['speed_x_realtime']:.2f}x real time), {soaked['finals']} finals")
     print(f"memory: start {rss[0]:.0f} MiB, after warm-up {min(warm):.0f}-{max(warm):.0f} MiB, "

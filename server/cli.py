@@ -121,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return list_models(settings)
 
 
+SHUTDOWN_GRACE_S = 10
+
+
 def serve(settings: Settings) -> int:
     import uvicorn
 
@@ -140,7 +143,10 @@ def serve(settings: Settings) -> int:
                             ssl_certfile=str(settings.ssl_certfile) if settings.ssl_certfile
                             else None,
                             ssl_keyfile=str(settings.ssl_keyfile) if settings.ssl_keyfile
-                            else None, ws_max_size=4 << 20, server_header=False)
+                            else None, ws_max_size=4 << 20, server_header=False,
+                            # A note being drafted at stop must not hold a shutdown for
+                            # long: what is cut short is drafted again at the next start.
+                            timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
     server = uvicorn.Server(config)
     server.run()
     return 0
