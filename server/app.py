@@ -301,6 +301,7 @@ def create_app(settings: Settings, token: str,
         state = AppState(settings=settings, token=token, store=store,
                          runner=InferenceRunner(), notes=Notes(store))
         app.state.casenote = state
+        state.notes.busy = lambda: len(state.meetings) + len(state.background)
         loading = asyncio.create_task(asyncio.to_thread(
             _load_engines, state, transcriber_factory, diariser_factory, notes_factory))
         restart = asyncio.create_task(_after_restart(state, interrupted, unfinished))

@@ -101,6 +101,9 @@ class Notes:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="note-stored",
                                             initializer=lower_priority, initargs=(NICENESS,))
         self._generation: dict[str, int] = {}
+        # How many meetings are live or being processed (the app sets it): with only the
+        # one being finished, drafting at stop may use both cores.
+        self.busy: Callable[[], int] = lambda: 0
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def ready(self, engine: NoteEngine) -> None:
@@ -121,11 +124,18 @@ class Notes:
         self._generation[meeting_id] = self._generation.get(meeting_id, 0) + 1
         return self._generation[meeting_id]
 
+    def cores_for_urgent_drafts(self) -> None:
+        engine = self.engine
+        setter = getattr(engine.drafter, "set_urgent_threads", None) if engine else None
+        if setter is not None:
+            setter(2 if self.busy() <= 1 else 1)
+
     def is_drafting(self, meeting_id: str) -> bool:
         return any(t.get_name() == f"note {meeting_id}" and not t.done() for t in self._tasks)
 
     async def run_low(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` on the low-priority drafting thread (documents, whole notes)."""
+        self.cores_for_urgent_drafts()
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def redraft(self, meeting_id: str) -> None:
@@ -153,8 +163,7 @@ class Notes:
             note = IncrementalNote(engine.drafter, engine.checker, title=info.title,
                                    date=info.date)
             note.add_segments(to_segment(r) for r in rows)
-            loop = asyncio.get_running_loop()
-            drafted = await loop.run_in_executor(self._executor, note.finish, info, None)
+            drafted = await self.run_low(note.finish, info, None)
         except Exception as exc:  # a task boundary: the meeting keeps its transcript
             return await self._failed(meeting_id, generation, exc)
         await self._save(meeting_id, generation, drafted)
@@ -247,6 +256,7 @@ class LiveNote:
         generation = notes._next_generation(self.meeting_id)
         await asyncio.to_thread(notes.store.set_note_status, self.meeting_id, NOTE_DRAFTING)
         budget = max(MIN_BUDGET_S, notes.engine.budget_s - (time.monotonic() - stopped_at))
+        notes.cores_for_urgent_drafts()
         try:
             drafted = await asyncio.to_thread(worker.finish, info, budget)
             if note.undrafted_ids():

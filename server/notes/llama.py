@@ -92,6 +92,10 @@ class LlamaDrafter:
     def tokens(self, text: str, special: bool = True) -> list[int]:
         return list(self._vocab.tokenize(text, add_special=special, parse_special=special))
 
+    def set_urgent_threads(self, threads: int) -> None:
+        """Threads for urgent drafts (at stop): 2 when nothing else needs the cores."""
+        self._threads[True] = max(1, threads)
+
     def draft(self, request: DraftRequest) -> DraftReply:
         with self._lock:
             threads = self._threads[request.urgent]
