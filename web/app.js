@@ -2,7 +2,8 @@
 
 // The recorder page: microphone → pcm-worklet.js → WebSocket (PROTOCOL.md,
 // "Recording") → live captions (captions.js, loaded first). Sharing and speaker names:
-// share.js and speakers.js; display settings: settings.js.
+// share.js and speakers.js; the case note and risk flags: note.js; display settings:
+// settings.js. `?meeting=m_…` reopens a stored meeting: its transcript, flags and note.
 
 const TARGET_RATE_HZ = 16000;
 const RECONNECT_FIRST_MS = 1000;
@@ -60,7 +61,6 @@ const ui = {
   status: $("status"),
   detail: $("status-detail"),
   message: $("message"),
-  note: $("note-status"),
 };
 const captions = new CaptionView({
   list: $("captions"),
@@ -73,7 +73,19 @@ const namer = new SpeakerNamer({
   dialog: $("speaker-dialog"),
   roster: $("roster"),
   token: () => state.token,
-  onNames: (names) => captions.applySpeakers({ changes: [], names }),
+  onNames: (names) => {
+    captions.applySpeakers({ changes: [], names });
+    noteView.refreshLines();
+  },
+});
+const noteView = new NoteView({
+  view: $("note-view"),
+  status: $("note-status"),
+  flags: $("risk-flags"),
+  dialog: $("redraft-dialog"),
+  workspace: $("workspace"),
+  captions,
+  token: () => state.token,
 });
 
 const state = {
@@ -281,6 +293,7 @@ function onStarted(message) {
   state.started = true;
   share.setMeeting(message.meeting_id);
   namer.setMeeting(message.meeting_id);
+  noteView.setMeeting(message.meeting_id);
   if (!state.stopRequested) setStatus("listening");
   state.frames.sendPending(state.socket);
   if (state.stopRequested) sendStop();
@@ -290,14 +303,7 @@ function onStopped() {
   captions.dropPartials();
   setStatus("stopped");
   setRecording(false);
-}
-
-function onNote(message) {
-  const words = { drafting: "drafting…", ready: "ready", failed: "failed" };
-  const word = words[message.status] || String(message.status);
-  const why = message.status === "failed" && message.message ? ` (${message.message})` : "";
-  ui.note.textContent = `Note: ${word}${why}`;
-  ui.note.hidden = false;
+  setMeetingAddress(state.meetingId); // a reload comes back to this visit and its note
 }
 
 function onServerError(message) {
@@ -310,7 +316,10 @@ function onServerError(message) {
 function onSocketClose(event) {
   state.socket = null;
   state.started = false;
-  if (state.phase === "stopped") return;
+  if (state.phase === "stopped") {
+    noteView.connectionClosed(); // a note still drafting is then followed over HTTP
+    return;
+  }
   if (state.meetingId && !FINAL_CLOSES.has(event.code)) {
     scheduleReconnect();
     return;
@@ -334,6 +343,7 @@ async function backfill(meetingId) {
     for (const segment of meeting.segments || []) {
       captions.apply({ type: "final", ...segment }, { quiet: true });
     }
+    noteView.addRisks(meeting.risks || []);
   } catch {
     // Offline again: the next resume tries again.
   }
@@ -370,11 +380,46 @@ function resetMeeting() {
   captions.clear();
   share.setMeeting(null);
   namer.setMeeting(null);
-  ui.note.hidden = true;
+  noteView.setMeeting(null);
+  setMeetingAddress(null);
   showMessage("");
 }
 
+// ---- a stored meeting, by address ----
+
+function setMeetingAddress(meetingId) {
+  const url = new URL(window.location.href);
+  if (meetingId) url.searchParams.set("meeting", meetingId);
+  else url.searchParams.delete("meeting");
+  url.hash = "";
+  history.replaceState(history.state, "", url.pathname + url.search);
+}
+
+// `?meeting=m_…`: the worker comes back to a visit: its transcript, names, flags and note.
+async function openStoredMeeting(meetingId) {
+  let meeting;
+  try {
+    const path = `/v1/meetings/${encodeURIComponent(meetingId)}`;
+    meeting = await casenoteRequest(state.token, "GET", path);
+  } catch (error) {
+    showMessage(`That meeting could not be opened: ${error.message}.`);
+    setMeetingAddress(null);
+    return;
+  }
+  if (state.meetingId) return; // a new meeting started meanwhile
+  ui.title.value = meeting.title || "";
+  namer.setMeeting(meeting.id);
+  share.setMeeting(meeting.id);
+  captions.applySpeakers({ changes: [], names: meeting.speakers || {} });
+  for (const segment of meeting.segments || []) {
+    captions.apply({ type: "final", ...segment }, { quiet: true });
+  }
+  namer.applySpeakers({ names: meeting.speakers || {} }, captions.speakers());
+  await noteView.openMeeting(meeting);
+}
+
 async function startMeeting() {
+  if (!noteView.confirmDiscard()) return;
   const problem = environmentProblem();
   if (problem) {
     showMessage(problem);
@@ -415,6 +460,7 @@ function onCaption(message) {
 function onSpeakers(message) {
   captions.applySpeakers(message);
   namer.applySpeakers(message, captions.speakers());
+  noteView.refreshLines();
 }
 
 // behind_s is the server's optional lag report; absent means it is keeping up.
@@ -431,11 +477,11 @@ const HANDLERS = {
   final: onCaption,
   speakers: onSpeakers,
   stopped: onStopped,
-  note: onNote,
+  note: (message) => noteView.applyFrame(message),
   error: onServerError,
   ping: () => sendJson(state.socket, { type: "pong" }),
   pong: () => {},
-  risk: () => {}, // shown by the note view, which comes later
+  risk: (message) => noteView.addRisk(message),
 };
 
 function init() {
@@ -446,6 +492,8 @@ function init() {
   if (!state.token) showMessage(MESSAGES.noToken);
   ui.start.addEventListener("click", startMeeting);
   ui.stop.addEventListener("click", stopMeeting);
+  const stored = new URL(window.location.href).searchParams.get("meeting");
+  if (stored && state.token) openStoredMeeting(stored);
 }
 
 init();
