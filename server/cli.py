@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe = sub.add_parser("transcribe", help="transcribe a recording, no server")
     transcribe.add_argument("file", type=Path)
     transcribe.add_argument("--format", choices=["json", "txt", "srt", "vtt"], default="txt")
+    transcribe.add_argument("--note", type=Path, metavar="FILE",
+                            help="also draft the case note into FILE (.json, .md or .docx)")
     _engine_flags(transcribe)
 
     models = sub.add_parser("models", help="list the bundled models, assembled and verified")
@@ -117,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve(settings)
     if args.command == "transcribe":
-        return transcribe(settings, args.file, args.format)
+        return transcribe(settings, args.file, args.format, args.note)
     return list_models(settings)
 
 
@@ -164,7 +166,7 @@ async def _announce_when_listening(server: object, settings: Settings, token: st
     print(f"casenote is ready: open {scheme}://{host}:{port}/?token={token}", flush=True)
 
 
-def transcribe(settings: Settings, path: Path, fmt: str) -> int:
+def transcribe(settings: Settings, path: Path, fmt: str, note_path: Path | None = None) -> int:
     from server.audio import read_audio_file
     from server.engines import load_diariser, load_transcriber
     from server.exports import EXPORTERS
@@ -194,8 +196,40 @@ def transcribe(settings: Settings, path: Path, fmt: str) -> int:
                      created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      ended_at=None, duration_s=audio.size / 16000, received_s=0.0,
                      next_segment=len(segments) + 1, share_token="", speakers={})
+    if note_path is not None:
+        if note_path.suffix not in (".json", ".md", ".docx"):
+            print("casenote: --note writes .json, .md or .docx", file=sys.stderr)
+            return 1
+        try:
+            write_note(settings, store, row, segments, note_path)
+        except Exception as exc:  # the transcript still goes out; say why the note did not
+            print(f"casenote: the note could not be drafted: {exc}", file=sys.stderr)
+            sys.stdout.write(EXPORTERS[fmt](row, segments))
+            return 1
     sys.stdout.write(EXPORTERS[fmt](row, segments))
     return 0
+
+
+def write_note(settings: Settings, store: object, row: object, segments: list,
+               path: Path) -> None:
+    """Draft the note of a transcribed recording, as the server would, into ``path``."""
+    import json
+
+    from server.casenotes import load_note_engine, meeting_info, to_segment
+    from server.note_exports import note_docx, note_markdown
+    from server.notes.drafting import IncrementalNote
+
+    engine = load_note_engine(settings, store)
+    info = meeting_info(row)  # type: ignore[arg-type]
+    note = IncrementalNote(engine.drafter, engine.checker, title=info.title, date=info.date)
+    note.add_segments(to_segment(s) for s in segments)
+    wire = note.finish(info).to_wire()
+    if path.suffix == ".json":
+        path.write_text(json.dumps(wire, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    elif path.suffix == ".md":
+        path.write_text(note_markdown(wire, segments), encoding="utf-8")
+    else:
+        path.write_bytes(note_docx(wire, segments))
 
 
 def list_models(settings: Settings) -> int:

@@ -95,8 +95,12 @@ async def test_wav_upload_matches_stream_word_for_word(server, jfk_wav, streamed
                                  timeout=60) as http:
         response = await upload(http, jfk_wav)
         meeting = await wait_done(http, response.json()["meeting_id"])
+        # As a live meeting would: stopped only once its note is drafted.
+        assert meeting["note"]["status"] == "ready"
+        note = await http.get(f"/v1/meetings/{meeting['id']}/note")
     assert words(" ".join(s["text"] for s in meeting["segments"])) == streamed_words
     assert meeting["title"] == "jfk.wav"
+    assert note.status_code == 200 and note.json()["meeting_id"] == meeting["id"]
 
 
 async def test_corrupt_and_missing_files_get_clear_errors(server, tmp_path):
