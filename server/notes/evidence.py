@@ -117,7 +117,9 @@ class EvidenceChecker:
             return item, f"not in the cited segments: {', '.join(missing)}"
         speaker = said_by(item.text, speakers)
         if speaker is not None and speaker not in {seg.speaker for seg in cited}:
-            return item, f"{speakers[speaker].name} does not say this in the cited segments"
+            person = speakers.get(speaker)
+            who = person.name if person and person.name else speaker
+            return item, f"{who} does not say this in the cited segments"
         if self.embedder is not None and not self._means_the_same(item.text, cited):
             return item, "the cited segments do not say this"
         return item, None
@@ -176,6 +178,9 @@ class EvidenceChecker:
                 and word_share(claim(text), " ".join(lines)) >= MIN_WORD_SHARE)
 
 
+_SPEAKER_LABEL = re.compile(r"\bS[1-9][0-9]{0,2}\b")
+
+
 def _line(seg: Segment, speakers: Mapping[str, Person]) -> str:
     person = speakers.get(seg.speaker)
     who = f"{person.name} ({person.role})" if person and person.name else seg.speaker
@@ -195,6 +200,8 @@ def said_by(text: str, speakers: Mapping[str, Person]) -> str | None:
     if match is None or not (match["said"] or match["told"]):
         return None
     who = match["who"].lower()
+    if _SPEAKER_LABEL.fullmatch(match["who"]):
+        return match["who"].upper()  # an unnamed speaker, by label
     return next((label for label, person in speakers.items()
                  if person.name and person.name.lower() == who), None)
 
@@ -207,6 +214,7 @@ def word_share(text: str, support: str) -> float:
 
 
 def numbers_in(text: str) -> set[float]:
+    text = _SPEAKER_LABEL.sub(" ", text)  # "S2 said" names a speaker, not the number 2
     found: set[float] = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)}
     found.update(float(_NUMBER_WORDS[w]) for w in re.findall(r"[a-z]+", text.lower())
                  if w in _NUMBER_WORDS)

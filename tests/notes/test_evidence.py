@@ -72,3 +72,21 @@ def test_names_numbers_and_dates_must_appear(meeting) -> None:
     assert missing_facts("Donna will take him on Friday at 3.", support, speakers) == [
         "number 3", "Friday"]
     assert missing_facts("Donna will take him next Tuesday.", support, speakers) == []
+
+
+def test_unnamed_speaker_labels_are_speakers_not_numbers():
+    from server.notes.evidence import EvidenceChecker, numbers_in, said_by
+    from server.notes.prompt import DraftItem
+    from server.notes.schema import Segment
+
+    assert numbers_in("S2 said they have 2 children") == {2.0}
+    assert numbers_in("S12 said so") == set()
+    assert said_by("S2 said the boiler is broken", {}) == "S2"
+    segments = {"s_1": Segment("s_1", "S1", 0, 2, "How long has the boiler been broken?"),
+                "s_2": Segment("s_2", "S2", 2, 4, "The boiler has been broken since Monday.")}
+    checker = EvidenceChecker(None)
+    ok = DraftItem("discussion", "S2 said the boiler has been broken since Monday.", ("s_2",))
+    assert checker.check(ok, segments, {})[1] is None
+    wrong = DraftItem("discussion", "S1 said the boiler has been broken since Monday.",
+                      ("s_2",))
+    assert checker.check(wrong, segments, {})[1] == "S1 does not say this in the cited segments"
