@@ -20,7 +20,7 @@ from server.casenotes import LiveNote, meeting_info, note_frame
 from server.engines.base import Transcriber, TranscriberStream
 from server.session import MeetingSession, PartialRevised, SegmentFinalised, SessionEvent
 from server.speakers import MeetingSpeakers
-from server.store import PROCESSING, STOPPED, SegmentRow, Store
+from server.store import NOTE_DRAFTING, PROCESSING, STOPPED, SegmentRow, Store
 from server.wire import CLOSE_NORMAL, Start
 from server.workers import InferenceRunner, Priority
 
@@ -288,6 +288,9 @@ class LiveMeeting:
         if self._grace_task is not None and self._grace_task is not asyncio.current_task():
             self._grace_task.cancel()
         self._to_recorder({"type": "note", "status": "drafting", "note": None})
+        if self._note is not None:  # so that HTTP says "drafting" from now on, too
+            await asyncio.to_thread(self._store.set_note_status, self.meeting_id,
+                                    NOTE_DRAFTING)
         if self._speakers is not None:
             await self._relabel(await self._speaker_job(self._speakers.refine))
         for viewer in list(self.viewers):
