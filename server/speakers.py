@@ -43,13 +43,17 @@ class MeetingSpeakers:
         self._diariser = diariser
         self._stream = diariser.open_stream()
         self._start_s = start_s
-        self._audio: list[np.ndarray] = []  # int16, the whole meeting, for the refine pass
+        # A diariser that refines from its live stream needs no audio at the end; others
+        # (a pyannote pipeline) diarise the whole meeting again from int16 kept here.
+        self._from_stream = bool(getattr(diariser, "refines_streams", False))
+        self._audio: list[np.ndarray] = []
         self._segments: dict[str, _Tracked] = {}
 
     def accept(self, audio: np.ndarray) -> None:
         if audio.size:
             self._stream.accept(audio)
-            self._audio.append((np.clip(audio, -1, 1) * 32767).astype(np.int16))
+            if not self._from_stream:
+                self._audio.append((np.clip(audio, -1, 1) * 32767).astype(np.int16))
 
     # -- live ---------------------------------------------------------------------------
 
@@ -92,12 +96,19 @@ class MeetingSpeakers:
     def refine(self) -> list[tuple[str, str]]:
         """Diarise the whole meeting again (blocking); relabels against the live labels.
 
-        Refined clusters are matched to live labels by overlap, so names the worker gave
-        stay with the same voice; a voice the live pass missed gets a fresh label."""
-        if not self._audio or not self._segments:
+        Either from what the live stream kept (it labels any audio it has not stepped over
+        first) or from the meeting's audio. Refined clusters are matched to live labels by
+        overlap, so names the worker gave stay with the same voice; a voice the live pass
+        missed gets a fresh label."""
+        if not self._segments:
             return []
-        audio = np.concatenate(self._audio).astype(np.float32) / 32768.0
-        turns = self._diariser.refine(audio)
+        if self._from_stream:
+            turns = self._diariser.refine_stream(self._stream)
+        elif self._audio:
+            audio = np.concatenate(self._audio).astype(np.float32) / 32768.0
+            turns = self._diariser.refine(audio)
+        else:
+            return []
         refined = {sid: _majority(turns, seg.start_s - self._start_s,
                                   seg.end_s - self._start_s)
                    for sid, seg in self._segments.items()}

@@ -6,7 +6,10 @@ window with CAM++, and matches it to running voice centroids (cosine): close eno
 speaker, far from all of them with enough speech is a new one. Labels S1, S2, … are given
 in order of first appearance and never renamed; the newest ``settle_s`` of labels may still
 be revised by the next step, older ones are final. The whole meeting is diarised again,
-better, by ``Diariser.refine`` when it ends.
+better, when it ends (``Diariser.refine``); or, with ``keep_windows``, each step keeps its
+window's segmentation and the embeddings of its local speakers (``windows``, ~6 MiB an
+hour) and ``Diariser.refine_stream`` clusters them over the whole meeting without running a
+model again.
 
 Not thread-safe: one meeting's stream is used by one worker at a time.
 """
@@ -42,6 +45,17 @@ class SpeakerTurn:
     end_s: float
 
 
+@dataclass(frozen=True)
+class WindowVoices:
+    """What one step saw, kept for re-clustering the whole meeting at its end."""
+
+    first_frame: int  # of the stream's frames
+    activity: np.ndarray  # (frames, LOCAL_SPEAKERS) bool: who of the locals talks
+    locals_: tuple[int, ...]  # the locals with an embedding ...
+    vectors: np.ndarray  # ... their unit CAM++ embeddings, (len(locals_), dim) float32
+    speech_s: tuple[float, ...]  # ... and the speech each embedding is of
+
+
 class TimedWord(Protocol):
     start_s: float
     end_s: float
@@ -65,8 +79,9 @@ class LiveOptions:
 
 class DiariserStream:
     def __init__(self, segmenter: Segmenter, embedder: SpeakerEmbedder,
-                 options: LiveOptions | None = None) -> None:
+                 options: LiveOptions | None = None, keep_windows: bool = False) -> None:
         self.options = options or LiveOptions()
+        self.keep_windows = keep_windows
         self._segmenter = segmenter
         self._embedder = embedder
         self._step_s = segmenter.frame_step_s
@@ -81,6 +96,7 @@ class DiariserStream:
         self._mass: list[float] = []  # seconds of speech behind each centroid
         self._strangers: list[tuple[np.ndarray, float]] = []  # far voices, too short alone
         self.revised_from_s = 0.0
+        self.windows: list[WindowVoices] = []  # with ``keep_windows``: each step's
 
     # -- audio in, turns out ------------------------------------------------------------------
 
@@ -93,6 +109,15 @@ class DiariserStream:
     def labelled_s(self) -> float:
         """Labels reach this far into the audio (up to ``step_s`` behind what was accepted)."""
         return len(self._labels) * self._step_s
+
+    @property
+    def frame_step_s(self) -> float:
+        return self._step_s
+
+    @property
+    def processed_s(self) -> float:
+        """Audio the steps have seen (all that was accepted, after ``finish``)."""
+        return self._stepped_to_s
 
     @property
     def settled_s(self) -> float:
@@ -177,7 +202,9 @@ class DiariserStream:
             window = np.pad(window, (0, SAMPLE_RATE_HZ - window.size))
         activity = self._segmenter(window[None])[0]
         first = self._frame(start_s)
-        self._write(activity, self._match_locals(activity, window, first), first)
+        labels, voices = self._match_locals(activity, window, first)
+        self._write(activity, labels, first)
+        self._keep(first, activity, voices)
         settle = 0 if final else int(opts.settle_s / self._step_s)
         self._settled = max(self._settled, min(first + activity.shape[0] - settle,
                                                len(self._labels)))
@@ -191,8 +218,20 @@ class DiariserStream:
         self.revised_from_s = frame * self._step_s
         return self._turns_from(frame)
 
-    def _match_locals(self, activity: np.ndarray, window: np.ndarray, first: int) -> list[int]:
-        """The global speaker of each local speaker of this window, SILENT if unknown."""
+    def _keep(self, first: int, activity: np.ndarray,
+              voices: dict[int, tuple[np.ndarray, float]]) -> None:
+        if not self.keep_windows or not activity.any():  # nobody spoke: nothing to stitch
+            return
+        locals_ = tuple(sorted(voices))
+        vectors = np.stack([voices[k][0] for k in locals_]).astype(np.float32) if locals_ \
+            else np.zeros((0, 0), dtype=np.float32)
+        self.windows.append(WindowVoices(first, activity > 0, locals_, vectors,
+                                         tuple(voices[k][1] for k in locals_)))
+
+    def _match_locals(self, activity: np.ndarray, window: np.ndarray, first: int
+                      ) -> tuple[list[int], dict[int, tuple[np.ndarray, float]]]:
+        """The global speaker of each local speaker of this window, SILENT if unknown, and
+        the embedding and speech seconds of each local that had enough speech for one."""
         opts = self.options
         centres = self._segmenter.frame_centres_s(activity.shape[0])
         # The newest ``embed_s``, or from the first unsettled frame when catching up.
@@ -212,7 +251,7 @@ class DiariserStream:
             continued = _continued(votes)
             if local not in voices and continued not in labels:
                 labels[local] = continued  # too little speech to embed: as before, if free
-        return labels
+        return labels, voices
 
     def _match_voices(self, voices: dict[int, tuple[np.ndarray, float]]) -> list[int]:
         """Close voices to their centroids (distinct), far ones with enough speech to new

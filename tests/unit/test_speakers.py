@@ -99,3 +99,27 @@ def test_refine_maps_clusters_to_live_labels_so_names_stay_with_voices():
     speakers.track("s_2", 3.2, 5.8, "S2")
     speakers.track("s_3", 6.2, 7.8, "S2")
     assert speakers.refine() == [("s_3", "S3")]
+
+
+class StreamRefiningDiariser(FakeDiariser):
+    """A diariser whose end pass re-clusters its live stream: no audio is kept for it."""
+
+    refines_streams = True
+
+    def refine(self, audio):
+        raise AssertionError("the audio pass must not run")
+
+    def refine_stream(self, stream):
+        assert stream is self.stream
+        return self.refined
+
+
+def test_refine_from_the_live_stream_keeps_no_audio_and_maps_labels_the_same_way():
+    diariser = StreamRefiningDiariser([], [Turn("S2", 0, 3), Turn("S1", 3, 6), Turn("S3", 6, 8)])
+    speakers = MeetingSpeakers(diariser)
+    speakers.accept(np.zeros(8 * 16000, dtype=np.float32))
+    assert speakers._audio == []
+    speakers.track("s_1", 0.2, 2.8, "S1")
+    speakers.track("s_2", 3.2, 5.8, "S2")
+    speakers.track("s_3", 6.2, 7.8, "S2")
+    assert speakers.refine() == [("s_3", "S3")]
