@@ -2,12 +2,14 @@
 """Speaker diarisation: DER and cost, casenote live and refined, against senko offline.
 
 For each clip: DER (pyannote.metrics, collar 0.25 s, overlap scored) of casenote's live
-labels (fed in 100 ms pieces, a step after each), of its refined whole-recording pass, and
-of senko 0.2.2's offline diarisation of the same audio in the same run (the anchor); the
-speakers each found; CPU seconds per audio second of the live steps and of refine; wall time
-of each. Clips: pyannote's real two-person sample, and synthetic meetings of 2, 3 and 4
-voices (festival slt, flite rms and awb, festival kal_diphone when installed). Prints a
-table and writes docs/bench-speakers.json.
+labels (fed in 100 ms pieces, a step after each), of its end-of-meeting pass that diarises
+the whole recording again (``Diariser.refine``, "refined"), of the pass that re-clusters
+what the live stream kept instead (``Diariser.refine_stream``, "reclustered", no model
+run), and of senko 0.2.2's offline diarisation of the same audio in the same run (the
+anchor); the speakers each found; CPU seconds per audio second of the live steps and of
+each pass; wall time of each. Clips: pyannote's real two-person sample, and synthetic
+meetings of 2, 3 and 4 voices (festival slt, flite rms and awb, festival kal_diphone when
+installed). Prints a table and writes docs/bench-speakers.json.
 
     python scripts/bench_speakers.py [--out FILE] [--turns N] [--no-senko]
 
@@ -40,7 +42,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import make_meeting  # noqa: E402
 
-from server.engines.diarise import TORCH_THREADS, Diariser, SpeakerTurn  # noqa: E402
+from server.engines.diarise import (TORCH_THREADS, Diariser, DiariserStream,  # noqa: E402
+                                    SpeakerTurn)
 from server.modelstore import ModelStore  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
@@ -134,8 +137,9 @@ def der(truth: list[Span], turns: list[SpeakerTurn], duration_s: float) -> dict[
             "false_alarm": round(parts["false alarm"] / total, 4)}
 
 
-def run_live(diariser: Diariser, audio: np.ndarray) -> tuple[list[SpeakerTurn], dict]:
-    stream = diariser.open_stream()
+def run_live(diariser: Diariser, audio: np.ndarray
+             ) -> tuple[list[SpeakerTurn], dict, DiariserStream]:
+    stream = diariser.open_stream(keep_windows=True)
     piece = int(PIECE_S * RATE_HZ)
     walls, cpu_s = [], 0.0
     for lo in range(0, audio.size, piece):
@@ -150,15 +154,23 @@ def run_live(diariser: Diariser, audio: np.ndarray) -> tuple[list[SpeakerTurn], 
     return stream.turns(), {"cpu_s_per_audio_s": round(cpu_s / duration_s, 4),
                             "steps": len(walls),
                             "step_wall_s_mean": round(float(np.mean(walls)), 4) if walls else None,
-                            "step_wall_s_max": round(float(np.max(walls)), 4) if walls else None}
+                            "step_wall_s_max": round(float(np.max(walls)), 4) if walls else None,
+                            "kept_mib": round(kept_bytes(stream) / 2**20, 3)}, stream
 
 
-def run_refine(diariser: Diariser, audio: np.ndarray) -> tuple[list[SpeakerTurn], dict]:
+def kept_bytes(stream: DiariserStream) -> int:
+    """What the stream keeps for the end-of-meeting pass."""
+    return sum(w.activity.nbytes + w.vectors.nbytes for w in stream.windows)
+
+
+def run_refine(diariser: Diariser, audio: np.ndarray, stream: DiariserStream | None
+               ) -> tuple[list[SpeakerTurn], dict]:
+    """The live stream's re-clustering, or (no stream) the whole-recording pass."""
     cpu, wall = time.process_time(), time.perf_counter()
-    turns = diariser.refine(audio)
+    turns = diariser.refine(audio) if stream is None else diariser.refine_stream(stream)
     duration_s = audio.size / RATE_HZ
     return turns, {"cpu_s_per_audio_s": round((time.process_time() - cpu) / duration_s, 4),
-                   "wall_s": round(time.perf_counter() - wall, 2)}
+                   "wall_s": round(time.perf_counter() - wall, 3)}
 
 
 def run_senko(senko_diarizer, path: Path) -> tuple[list[SpeakerTurn], list[SpeakerTurn], dict]:
@@ -176,15 +188,18 @@ def bench_clip(clip: Clip, diariser: Diariser, senko_diarizer) -> dict:
     audio, rate = sf.read(str(clip.path), dtype="float32")
     assert rate == RATE_HZ
     duration_s = audio.size / RATE_HZ
-    live, live_cost = run_live(diariser, audio)
-    refined, refine_cost = run_refine(diariser, audio)
+    live, live_cost, stream = run_live(diariser, audio)
+    refined, refine_cost = run_refine(diariser, audio, None)
+    reclustered, recluster_cost = run_refine(diariser, audio, stream)
     row = {"clip": clip.name, "duration_s": round(duration_s, 1),
            "true_speakers": len({s.speaker for s in clip.truth}),
            "der": {"live": der(clip.truth, live, duration_s),
-                   "refined": der(clip.truth, refined, duration_s)},
+                   "refined": der(clip.truth, refined, duration_s),
+                   "reclustered": der(clip.truth, reclustered, duration_s)},
            "speakers_found": {"live": len({t.speaker for t in live}),
-                              "refined": len({t.speaker for t in refined})},
-           "cost": {"live": live_cost, "refine": refine_cost}}
+                              "refined": len({t.speaker for t in refined}),
+                              "reclustered": len({t.speaker for t in reclustered})},
+           "cost": {"live": live_cost, "refine": refine_cost, "recluster": recluster_cost}}
     if senko_diarizer is not None:
         merged, raw, senko_cost = run_senko(senko_diarizer, clip.path)
         row["der"]["senko"] = der(clip.truth, merged, duration_s)
@@ -206,22 +221,25 @@ def load_senko(warm_up: Path):
 
 
 def print_table(rows: list[dict]) -> None:
-    head = (f"{'clip':34} {'dur s':>6} {'spk':>3}  {'DER live':>8} {'refined':>8} {'senko':>8}"
-            f"  {'confusion l/r/s':>17}  {'found l/r/s':>11}  {'live cpu/s':>10} "
-            f"{'refine cpu/s':>12} {'senko s':>7}")
+    """One line per clip: live, refined (audio), reclustered (live stream), senko."""
+    kinds = [k for k in ("live", "refined", "reclustered", "senko") if k in rows[0]["der"]]
+    short = {"live": "l", "refined": "r", "reclustered": "c", "senko": "s"}
+    tag = "/".join(short[k] for k in kinds)
+    head = (f"{'clip':34} {'dur s':>6} {'spk':>3}  {'DER ' + tag:>27}  "
+            f"{'confusion ' + tag:>27}  {'found ' + tag:>13}  {'live cpu/s':>10} "
+            f"{'pass wall s r/c':>17} {'senko s':>7}")
     print(head)
     print("-" * len(head))
     for r in rows:
         d, f, c = r["der"], r["speakers_found"], r["cost"]
-        senko_der = f"{d['senko']['der']:8.3f}" if "senko" in d else f"{'-':>8}"
-        confusion = "/".join(f"{d[k]['confusion']:.3f}" for k in ("live", "refined", "senko")
-                             if k in d)
-        found = f"{f['live']}/{f['refined']}/{f.get('senko', '-')}"
+        ders = "/".join(f"{d[k]['der']:.3f}" for k in kinds)
+        confusion = "/".join(f"{d[k]['confusion']:.3f}" for k in kinds)
+        found = "/".join(str(f[k]) for k in kinds)
+        walls = "/".join(f"{c[k]['wall_s']:.3f}" for k in ("refine", "recluster"))
         senko_s = f"{c['senko']['wall_s']:7.2f}" if "senko" in c else f"{'-':>7}"
-        print(f"{r['clip']:34} {r['duration_s']:6.1f} {r['true_speakers']:3d}  "
-              f"{d['live']['der']:8.3f} {d['refined']['der']:8.3f} {senko_der}  "
-              f"{confusion:>17}  {found:>11}  {c['live']['cpu_s_per_audio_s']:10.3f} "
-              f"{c['refine']['cpu_s_per_audio_s']:12.3f} {senko_s}")
+        print(f"{r['clip']:34} {r['duration_s']:6.1f} {r['true_speakers']:3d}  {ders:>27}  "
+              f"{confusion:>27}  {found:>13}  {c['live']['cpu_s_per_audio_s']:10.3f} "
+              f"{walls:>17} {senko_s}")
     print(f"\nDER: pyannote.metrics, collar {COLLAR_S} s, overlapped speech scored; the rest "
           "of each DER is missed and false-alarm speech (in docs/bench-speakers.json). The "
           "synthetic truth counts a voice's pauses inside an utterance as speech. cpu/s: "
