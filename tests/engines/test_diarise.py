@@ -190,7 +190,7 @@ def test_live_labels_for_words_follow_the_speaker(diariser, sample):
 
 def test_a_stream_that_fell_behind_catches_up(diariser, sample):
     audio, truth = sample
-    stream = diariser.open_stream()
+    stream = diariser.open_stream(keep_windows=False)
     for lo in range(0, audio.size, 12 * 16000):  # the worker was busy: 12 s at a time
         stream.accept(audio[lo:lo + 12 * 16000])
         stream.step()
@@ -199,6 +199,7 @@ def test_a_stream_that_fell_behind_catches_up(diariser, sample):
     assert {t.speaker for t in stream.turns()} == {"S1", "S2"}
     assert der(truth, stream.turns(), audio.size / 16000) < 0.15
     assert stream.windows == []  # kept only when asked (keep_windows)
+    assert diariser.open_stream().keep_windows == diariser.refines_streams  # the default
 
 
 def test_silence_gives_no_turns(diariser):
