@@ -380,7 +380,8 @@ def measure(system: str, clip: Clip, port: int, work: Path, model_dir: str) -> d
             "peak_rss_mb": max(peak), "label_p50": pct(run.label_latency, 50),
             "label_p95": pct(run.label_latency, 95), "note_ready_s": run.note_ready_s,
             "note_partial_s": run.note_drafting_s, "note_status": run.note_status,
-            "note_items": run.note_items, "text": run.final_text}
+            "note_items": run.note_items, "load_average_1min": os.getloadavg()[0],
+            "text": run.final_text}
 
 
 def fmt(value: float | None, digits: int = 2) -> str:
