@@ -155,7 +155,7 @@ def main() -> None:
         visit, _ = sf.read(str(work / "home_visit.wav"), dtype="int16")
         repeats = int(np.ceil(args.minutes * 60 * 16000 / visit.size))
         pcm = np.tile(visit, repeats)[: int(args.minutes * 60 * 16000)].tobytes()
-        server = start_casenote(args.port, work / "data", "utterance")
+        server = start_casenote(args.port, work / "data", "utterance", [])
         samples: list[tuple[float, float]] = [(0.0, server.rss_mb())]
         done = threading.Event()
         sampler = threading.Thread(target=sample_memory,
@@ -169,6 +169,9 @@ def main() -> None:
             sampler.join()
             samples.append((soaked["wall_s"], server.rss_mb()))
             print(f"soak done: {soaked}", flush=True)
+            # A fresh server: the soaked meeting's note may still be drafting at stop.
+            server.stop()
+            server = start_casenote(args.port, work / "data-reconnect", "utterance", [])
             costs = [asyncio.run(reconnect_cost(args.port, visit.tobytes(), 20.0,
                                                 args.outage_s))
                      for _ in range(args.reconnects)]

@@ -102,7 +102,7 @@ def main() -> None:
                        check=True, capture_output=True)
         audio, _ = sf.read(str(work / "home_visit.wav"), dtype="int16")
         pcm = audio[: int(args.seconds * 16000)].tobytes()
-        server = start_casenote(args.port, work / "data", "utterance")
+        server = start_casenote(args.port, work / "data", "utterance", [])
         try:
             for count in (int(c) for c in args.counts.split(",")):
                 delays = asyncio.run(one_run(args.port, pcm, count))
