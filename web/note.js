@@ -80,12 +80,93 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+// {status, body, headers}: an authorised request to our own API, the body parsed when it
+// is JSON. Never throws: no answer at all is status 0. Used by note.js and documents.js.
+async function apiRequest(token, method, path, json = null) {
+  const headers = { Authorization: `Bearer ${token}` };
+  if (json !== null) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: json === null ? undefined : JSON.stringify(json),
+      cache: "no-store",
+    });
+  } catch {
+    return { status: 0, body: { error: "the server did not answer" }, headers: new Headers() };
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+// Fetches an export with the access token (a plain link cannot send it) and hands it to
+// the browser as a download. The file's name, or null with `say` told why not.
+async function downloadExport(token, path, fallbackName, say) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
+  } catch {
+    say("The download failed: the server did not answer.");
+    return null;
+  }
+  if (!response.ok) {
+    say(`The download failed: the server answered ${response.status}.`);
+    return null;
+  }
+  const blob = await response.blob();
+  const named = /filename="?([^";]+)"?/i.exec(response.headers.get("Content-Disposition") || "");
+  const name = named ? named[1] : fallbackName;
+  const url = URL.createObjectURL(blob);
+  const link = make("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  say(`Downloaded ${name}.`);
+  return name;
+}
+
+// The box of statements the transcript does not support, each with a "Keep in" choice
+// (options: [value, label] pairs; chosen: the value preselected), Keep and Delete: the
+// note's, and each document's (documents.js). Ids: `${prefix}-${index}-keep`, and so on.
+function unsupportedBox({ prefix, headingId, level, className, heading, hint, texts, options, chosen,
+  onKeep, onDelete }) {
+  const section = make("section", { className }, [], { "aria-labelledby": headingId });
+  section.append(make(level, { id: headingId }, [heading]), make("p", { className: "note-hint" }, hint));
+  const list = make("ol", { className: "unsupported-list" });
+  texts.forEach((text, index) => {
+    const id = `${prefix}-${index}`;
+    const select = make("select", { id: `${id}-section`, className: "unsupported-section" },
+      options.map(([value, label]) => make("option", { value }, [label])));
+    select.value = chosen;
+    const keep = noteButton(`${id}-keep`, "quiet", ["Keep"], () => onKeep(index, select.value), "unsupported-keep");
+    const drop = noteButton(`${id}-delete`, "quiet", ["Delete"], () => onDelete(index), "unsupported-delete");
+    for (const button of [keep, drop]) button.setAttribute("aria-describedby", `${id}-text`);
+    list.append(make("li", { className: "unsupported-item" }, [
+      make("p", { id: `${id}-text`, className: "unsupported-text" }, [text]),
+      make("div", { className: "unsupported-actions" }, [
+        make("label", { htmlFor: select.id }, ["Keep in"]), select, keep, drop,
+      ]),
+    ]));
+  });
+  section.append(list);
+  return section;
+}
+
 class NoteView {
   // view: the note <section>; status: the polite #note-status line; flags: the risk-flag
   // <section> (its <ul> inside); dialog: the "Draft again?" <dialog>; workspace: the
   // element whose data-note switches the layout; captions: the page's CaptionView;
   // token: () => access token.
-  constructor({ view, status, flags, dialog, workspace, captions, token }) {
+  // onMeeting: told of every change of meeting (documents.js follows the same one).
+  constructor({ view, status, flags, dialog, workspace, captions, token, onMeeting = null }) {
+    this.onMeeting = onMeeting;
     this.view = view;
     this.body = view.querySelector(".note-body");
     this.status = status;
@@ -140,6 +221,7 @@ class NoteView {
     this.setStatus("");
     this.show(false);
     if (this.dialog.open) this.dialog.close();
+    this.onMeeting?.(meetingId);
   }
 
   // False when the worker keeps unsaved changes rather than leave them.
@@ -343,26 +425,8 @@ class NoteView {
   // {status, body, version}: the body parsed when it is JSON, and the note version the
   // server says it answered with. Never throws: no answer at all is status 0.
   async request(method, suffix, json = null) {
-    const headers = { Authorization: `Bearer ${this.token()}` };
-    if (json !== null) headers["Content-Type"] = "application/json";
-    let response;
-    try {
-      response = await fetch(this.path(suffix), {
-        method,
-        headers,
-        body: json === null ? undefined : JSON.stringify(json),
-        cache: "no-store",
-      });
-    } catch {
-      return { status: 0, body: { error: "the server did not answer" }, version: null };
-    }
-    let body = null;
-    try {
-      body = await response.json();
-    } catch {
-      // not JSON
-    }
-    return { status: response.status, body, version: response.headers.get(NOTE_VERSION_HEADER) };
+    const answer = await apiRequest(this.token(), method, this.path(suffix), json);
+    return { status: answer.status, body: answer.body, version: answer.headers.get(NOTE_VERSION_HEADER) };
   }
 
   // The note the server calls current (the worker's if newer than the draft); `info` is
@@ -557,37 +621,23 @@ class NoteView {
 
   renderUnsupported(note) {
     if (note.unsupported.length === 0) return "";
-    const section = make("section", { className: "note-unsupported" }, [],
-      { "aria-labelledby": "note-unsupported-heading" });
-    section.append(
-      make("h3", { id: "note-unsupported-heading" },
-        ["Not supported by the transcript — check before keeping"]),
-      make("p", { className: "note-hint" }, [
+    return unsupportedBox({
+      prefix: "unsupported",
+      headingId: "note-unsupported-heading",
+      level: "h3",
+      className: "note-unsupported",
+      heading: "Not supported by the transcript — check before keeping",
+      hint: [
         "The draft said these, but no line of the transcript supports them. They are not in ",
         "the note. Keep one only if you know it is right: it goes into the section you choose, ",
         "marked as your statement.",
-      ]),
-    );
-    const list = make("ol", { className: "unsupported-list" });
-    note.unsupported.forEach((text, index) => {
-      const id = `unsupported-${index}`;
-      const select = make("select", { id: `${id}-section`, className: "unsupported-section" });
-      for (const [key, heading] of NOTE_SECTIONS) select.append(make("option", { value: key }, [heading]));
-      select.value = NOTE_KEEP_DEFAULT;
-      const keep = noteButton(`${id}-keep`, "quiet", ["Keep"],
-        () => this.keepUnsupported(index, select.value), "unsupported-keep");
-      const drop = noteButton(`${id}-delete`, "quiet", ["Delete"],
-        () => this.deleteUnsupported(index), "unsupported-delete");
-      for (const button of [keep, drop]) button.setAttribute("aria-describedby", `${id}-text`);
-      list.append(make("li", { className: "unsupported-item" }, [
-        make("p", { id: `${id}-text`, className: "unsupported-text" }, [text]),
-        make("div", { className: "unsupported-actions" }, [
-          make("label", { htmlFor: select.id }, ["Keep in"]), select, keep, drop,
-        ]),
-      ]));
+      ],
+      texts: note.unsupported,
+      options: NOTE_SECTIONS,
+      chosen: NOTE_KEEP_DEFAULT,
+      onKeep: (index, key) => this.keepUnsupported(index, key),
+      onDelete: (index) => this.deleteUnsupported(index),
     });
-    section.append(list);
-    return section;
   }
 
   renderSection(key, heading) {
@@ -783,29 +833,7 @@ class NoteView {
   // Downloads the version on screen; unsaved changes are saved first.
   async download(format) {
     if (this.dirty && !(await this.save())) return;
-    let response;
-    try {
-      response = await fetch(this.path(`/note.${format}?version=${this.shown}`), {
-        headers: { Authorization: `Bearer ${this.token()}` },
-        cache: "no-store",
-      });
-    } catch {
-      this.say("The download failed: the server did not answer.");
-      return;
-    }
-    if (!response.ok) {
-      this.say(`The download failed: the server answered ${response.status}.`);
-      return;
-    }
-    const blob = await response.blob();
-    const named = /filename="?([^";]+)"?/i.exec(response.headers.get("Content-Disposition") || "");
-    const name = named ? named[1] : `case-note-${this.meetingId}.${format}`;
-    const url = URL.createObjectURL(blob);
-    const link = make("a", { href: url, download: name, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    this.say(`Downloaded ${name}.`);
+    await downloadExport(this.token(), this.path(`/note.${format}?version=${this.shown}`),
+      `case-note-${this.meetingId}.${format}`, (text) => this.say(text));
   }
 }
