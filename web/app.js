@@ -2,14 +2,17 @@
 
 // The recorder page: microphone → pcm-worklet.js → WebSocket (PROTOCOL.md,
 // "Recording") → live captions (captions.js, loaded first). Sharing and speaker names:
-// share.js and speakers.js; the case note and risk flags: note.js; display settings:
-// settings.js. `?meeting=m_…` reopens a stored meeting: its transcript, flags and note.
+// share.js and speakers.js; the case note and risk flags: note.js; letters and referrals:
+// documents.js; uploading a recording: upload.js; display settings: settings.js.
+// `?meeting=m_…` reopens a stored meeting: its transcript, flags, note and documents.
 
 const TARGET_RATE_HZ = 16000;
 const RECONNECT_FIRST_MS = 1000;
 const RECONNECT_MAX_MS = 15000;
 // Closes after which reconnecting cannot help: bad input, refused, gone, full, or normal.
 const FINAL_CLOSES = new Set([1000, 1008, 1009, 4400, 4401, 4403, 4404, 4410, 4429]);
+// Phases in which a live meeting holds the page (no upload opens over it).
+const RECORDING_PHASES = new Set(["connecting", "listening", "catching up", "reconnecting", "finishing"]);
 const PING_INTERVAL_MS = 15000;
 const FLUSH_TIMEOUT_MS = 500;
 const BEHIND_LIMIT_S = 3;
@@ -86,6 +89,18 @@ const noteView = new NoteView({
   workspace: $("workspace"),
   captions,
   token: () => state.token,
+  onMeeting: (meetingId) => documents.setMeeting(meetingId),
+});
+const documents = new DocumentsView({
+  root: $("documents"),
+  dialog: $("referral-dialog"),
+  notes: noteView,
+  token: () => state.token,
+});
+const uploader = new RecordingUpload({
+  root: $("upload"),
+  token: () => state.token,
+  open: openUploaded,
 });
 
 const state = {
@@ -148,6 +163,7 @@ function setRecording(recording) {
   ui.start.disabled = recording || !state.token;
   ui.stop.disabled = !recording;
   ui.title.disabled = recording;
+  uploader.setRecording(recording);
   if (focusLost) (recording ? ui.stop : ui.start).focus();
 }
 
@@ -407,6 +423,7 @@ async function openStoredMeeting(meetingId) {
     return;
   }
   if (state.meetingId) return; // a new meeting started meanwhile
+  if (RecordingUpload.transcribing(meeting) && uploader.resume(meeting.id, meeting.title)) return;
   ui.title.value = meeting.title || "";
   namer.setMeeting(meeting.id);
   share.setMeeting(meeting.id);
@@ -418,8 +435,21 @@ async function openStoredMeeting(meetingId) {
   await noteView.openMeeting(meeting);
 }
 
+// An uploaded recording, transcribed: opened as a stored meeting, unless a live meeting
+// holds the page or unsaved changes are kept (`ask`: the worker clicked, so may be asked).
+function openUploaded(meetingId, ask) {
+  if (RECORDING_PHASES.has(state.phase)) return false;
+  const unsaved = noteView.dirty || documents.dirty();
+  if (unsaved && (!ask || !noteView.confirmDiscard() || !documents.confirmDiscard())) return false;
+  resetMeeting();
+  setStatus("ready");
+  setMeetingAddress(meetingId);
+  openStoredMeeting(meetingId);
+  return true;
+}
+
 async function startMeeting() {
-  if (!noteView.confirmDiscard()) return;
+  if (!noteView.confirmDiscard() || !documents.confirmDiscard()) return;
   const problem = environmentProblem();
   if (problem) {
     showMessage(problem);
@@ -428,6 +458,7 @@ async function startMeeting() {
   resetMeeting();
   ui.start.disabled = true; // Stop is enabled once the microphone is open
   ui.title.disabled = true;
+  uploader.setRecording(true);
   setStatus("connecting");
   try {
     state.capture = await openCapture();
