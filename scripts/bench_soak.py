@@ -8,7 +8,7 @@ engines take it (the next second of audio goes when the server reports less than
 Reconnect: a meeting streamed at real time drops its socket for 30 s while the client
 keeps capturing, then resumes and sends the backlog at once; the figure is the time from
 reconnecting until the server has caught up (a final covering the moment of reconnection
-arrived and the reported backlog is under 1 s).
+arrived and the reported backlog is back to live, ≤ 2 s).
 
     python scripts/bench_soak.py [--minutes 120] [--outage-s 30]
 """
@@ -37,6 +37,9 @@ sys.path.insert(0, str(ROOT))
 from scripts.bench_captions import start_casenote  # noqa: E402
 
 BYTES_PER_S = 32000
+# Live, with speakers and notes on, finals trail the audio by 1-1.5 s (docs/benchmarks.md):
+# "caught up" is back to that, not to the ~0.5 s of captions alone.
+CAUGHT_UP_BEHIND_S = 2.0
 
 
 def start_message(**extra: object) -> str:
@@ -101,16 +104,15 @@ async def reconnect_cost(port: int, pcm: bytes, before_s: float, outage_s: float
         for lo in range(0, len(backlog), BYTES_PER_S):  # at most 1 s a frame
             await ws.send(backlog[lo:lo + BYTES_PER_S])
         t1 = time.perf_counter()
-        sent_s = held_until
         caught_up = None
 
         async def keep_sending() -> None:
-            nonlocal sent_s
-            while sent_s < len(pcm) / BYTES_PER_S - 0.1:
-                lo = int(sent_s * BYTES_PER_S)
+            # Whole 100 ms frames from the end of the backlog, at real-time pace; offsets
+            # in bytes, never from a float clock (an odd offset swaps every sample's bytes).
+            start = int(held_until * BYTES_PER_S) // 3200 * 3200
+            for i, lo in enumerate(range(start, len(pcm), 3200)):
                 await ws.send(pcm[lo:lo + 3200])
-                sent_s += 0.1
-                await asyncio.sleep(max(0.0, t1 + (sent_s - held_until) - time.perf_counter()))
+                await asyncio.sleep(max(0.0, t1 + (i + 1) * 0.1 - time.perf_counter()))
 
         sender = asyncio.create_task(keep_sending())
         async for message in ws:
@@ -120,7 +122,7 @@ async def reconnect_cost(port: int, pcm: bytes, before_s: float, outage_s: float
                       f"end {frame.get('end')} behind {frame.get('behind_s')} "
                       f"{frame.get('code', '')}", flush=True)
             if frame["type"] == "final" and frame["end"] >= held_until - 1.0 \
-                    and frame.get("behind_s", 9) < 1.0:
+                    and frame.get("behind_s", 9) <= CAUGHT_UP_BEHIND_S:
                 caught_up = time.perf_counter() - reconnected
                 break
         sender.cancel()

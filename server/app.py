@@ -179,6 +179,10 @@ async def delete_meeting(request: Request) -> Response:
         await live.close_sockets(CLOSE_DELETED, "the meeting was deleted")
         await live.cancel()
         await state.meetings.remove(live)
+    # An upload still being processed, or a note being drafted, stops with it.
+    for task in list(state.background) + state.notes.tasks_of(meeting_id):
+        if task.get_name() in (f"upload {meeting_id}", f"note {meeting_id}"):
+            task.cancel()
     deleted = await asyncio.to_thread(state.store.delete_meeting, meeting_id)
     if not deleted:
         return error(404, "no such meeting")
@@ -286,6 +290,28 @@ async def _after_restart(state: AppState, interrupted: list[str], unfinished: li
         await state.notes.draft_stored(meeting_id)
 
 
+def _dump_tasks_on_sigusr1() -> None:
+    """``kill -USR1 <pid>`` logs where every asyncio task is waiting (for diagnosing a
+    stuck meeting on a live server without stopping it)."""
+    import signal
+
+    def dump() -> None:
+        for task in asyncio.all_tasks():
+            chain, awaited = [], task.get_coro()
+            while awaited is not None and len(chain) < 20:
+                frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+                if frame is None:
+                    chain.append(repr(awaited)[:160])
+                    break
+                chain.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+                awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom",
+                                                                        None)
+            log.warning("task %s: %s", task.get_name(), " -> ".join(chain))
+
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
+
+
 def create_app(settings: Settings, token: str,
                transcriber_factory: TranscriberFactory = default_factory,
                on_ready: Callable[[], None] | None = None,
@@ -305,6 +331,7 @@ def create_app(settings: Settings, token: str,
         loading = asyncio.create_task(asyncio.to_thread(
             _load_engines, state, transcriber_factory, diariser_factory, notes_factory))
         restart = asyncio.create_task(_after_restart(state, interrupted, unfinished))
+        _dump_tasks_on_sigusr1()
         if on_ready is not None:
             loading.add_done_callback(lambda _: on_ready())
         retention = asyncio.create_task(retention_loop(state))

@@ -130,6 +130,9 @@ class Notes:
         if setter is not None:
             setter(2 if self.busy() <= 1 else 1)
 
+    def tasks_of(self, meeting_id: str) -> list[asyncio.Task[Any]]:
+        return [t for t in self._tasks if t.get_name() == f"note {meeting_id}"]
+
     def is_drafting(self, meeting_id: str) -> bool:
         return any(t.get_name() == f"note {meeting_id}" and not t.done() for t in self._tasks)
 

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SPOOL_CHUNK_BYTES = 1 << 20
 FEED_S = 1.0
+MULTIPART_OVERHEAD_BYTES = 64 * 1024  # boundaries, headers and the small fields
 
 
 class UploadTooLarge(Exception):
@@ -70,6 +71,11 @@ async def create_transcription(request: Request) -> Response:
     if state.transcriber is None:
         return JSONResponse({"error": "the speech models are still loading"}, status_code=503)
     limit = state.settings.max_upload_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD_BYTES:
+        # Refused before the body is read: a phone need not send 600 MB to hear "no".
+        return JSONResponse({"error": f"recordings are limited to {limit} bytes"},
+                            status_code=413)
     try:
         form = await request.form(max_files=1, max_fields=8)
     except Exception:  # starlette raises several kinds for a malformed multipart body
@@ -91,12 +97,14 @@ async def create_transcription(request: Request) -> Response:
                              " ogg/opus, m4a and webm are accepted)"}, status_code=415)
     if audio.size == 0:
         return JSONResponse({"error": "the file holds no audio"}, status_code=415)
-    title = str(form.get("title") or upload.filename or "Recorded visit")[:200]
+    title = str(form.get("title") or Path(upload.filename or "").stem
+                or "Recorded visit")[:200]
     language = str(form.get("language") or "").strip().lower() or state.settings.language
     meeting_id = new_meeting_id()
     await asyncio.to_thread(state.store.create_meeting, meeting_id, title, language,
                             auth.new_token(), utc_now(), PROCESSING)
-    task = asyncio.create_task(_process(state, meeting_id, audio, language))
+    task = asyncio.create_task(_process(state, meeting_id, audio, language),
+                               name=f"upload {meeting_id}")
     state.background.add(task)
     task.add_done_callback(state.background.discard)
     return JSONResponse({"meeting_id": meeting_id, "status": "processing"}, status_code=202)
@@ -108,7 +116,7 @@ async def _process(state: AppState, meeting_id: str, audio: np.ndarray,
         await _transcribe(state, meeting_id, audio, language)
         await asyncio.to_thread(state.store.set_status, meeting_id, PROCESSING,
                                 duration_s=round(audio.size / SAMPLE_RATE_HZ, 3))
-        state.progress.pop(meeting_id, None)
+        state.progress[meeting_id] = 1.0  # the transcript is complete; the note follows
         await state.notes.draft_stored(meeting_id)  # failures are stored with the note
     except Exception:  # task boundary: keep what was stored, say it failed
         log.exception("meeting %s: processing the upload failed", meeting_id)

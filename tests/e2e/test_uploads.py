@@ -99,7 +99,7 @@ async def test_wav_upload_matches_stream_word_for_word(server, jfk_wav, streamed
         assert meeting["note"]["status"] == "ready"
         note = await http.get(f"/v1/meetings/{meeting['id']}/note")
     assert words(" ".join(s["text"] for s in meeting["segments"])) == streamed_words
-    assert meeting["title"] == "jfk.wav"
+    assert meeting["title"] == "jfk"  # the file's name, without its extension
     assert note.status_code == 200 and note.json()["meeting_id"] == meeting["id"]
 
 
