@@ -74,13 +74,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _state(request: Request) -> AppState:
-    return app_state(request)
-
-
 async def _authorise(request: Request) -> JSONResponse | None:
     """None when the request carries the access token; else the 401/403 to answer."""
-    state = _state(request)
+    state = app_state(request)
     given = (auth.bearer(request.headers.get("authorization"))
              or request.query_params.get("token") or request.cookies.get("casenote_session"))
     if auth.same(given, state.token):
@@ -101,7 +97,7 @@ def protected(handler: Handler) -> Handler:
 
 
 async def health(request: Request) -> Response:
-    state = _state(request)
+    state = app_state(request)
     if state.load_error:
         return JSONResponse({"status": "failed", "error": state.load_error}, status_code=503)
     if state.transcriber is None:
@@ -124,7 +120,7 @@ def _live_duration(state: AppState, meeting_id: str) -> float | None:
 
 
 async def list_meetings(request: Request) -> Response:
-    state = _state(request)
+    state = app_state(request)
     rows = await asyncio.to_thread(state.store.meetings)
     return JSONResponse({"meetings": [
         {"id": r.id, "title": r.title, "status": r.status, "created_at": r.created_at,
@@ -132,7 +128,7 @@ async def list_meetings(request: Request) -> Response:
 
 
 async def _meeting_or_404(request: Request) -> tuple[Any, Any] | Response:
-    state = _state(request)
+    state = app_state(request)
     meeting_id = request.path_params["meeting_id"]
     row = await asyncio.to_thread(state.store.meeting, meeting_id)
     if row is None:
@@ -146,7 +142,7 @@ async def get_meeting(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     row, segments = found
-    state = _state(request)
+    state = app_state(request)
     body = meeting_json(row, segments, _live_duration(state, row.id))
     if row.id in state.progress:
         body["progress"] = round(state.progress[row.id], 3)  # extension: uploads
@@ -172,7 +168,7 @@ async def get_transcript(request: Request) -> Response:
 
 
 async def delete_meeting(request: Request) -> Response:
-    state = _state(request)
+    state = app_state(request)
     meeting_id = request.path_params["meeting_id"]
     live = state.meetings.get(meeting_id)
     if live is not None:
@@ -216,7 +212,7 @@ def _clean_names(patch: Any, current: dict[str, Any]) -> dict[str, Any]:
 
 
 async def patch_speakers(request: Request) -> Response:
-    state = _state(request)
+    state = app_state(request)
     meeting_id = request.path_params["meeting_id"]
     row = await asyncio.to_thread(state.store.meeting, meeting_id)
     if row is None:

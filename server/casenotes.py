@@ -134,7 +134,7 @@ class Notes:
         return [t for t in self._tasks if t.get_name() == f"note {meeting_id}"]
 
     def is_drafting(self, meeting_id: str) -> bool:
-        return any(t.get_name() == f"note {meeting_id}" and not t.done() for t in self._tasks)
+        return any(not t.done() for t in self.tasks_of(meeting_id))
 
     async def run_low(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` on the low-priority drafting thread (documents, whole notes)."""

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from server import auth
-from server.state import AppState
+from server.http import app_state
 from server.viewers import share_open
 from server.wire import CLOSE_FORBIDDEN
 
@@ -21,13 +21,9 @@ def viewer_path(meeting_id: str, share_token: str) -> str:
     return f"/view/{meeting_id}?share={share_token}"
 
 
-def _state(request: Request) -> AppState:
-    return request.app.state.casenote
-
-
 async def view_page(request: Request) -> Response:
     """The viewer page for a valid share link; a page that says why for any other."""
-    state = _state(request)
+    state = app_state(request)
     row = await asyncio.to_thread(state.store.meeting, request.path_params["meeting_id"])
     if share_open(row, request.query_params.get("share"), state.settings):
         return FileResponse(WEB_DIR / "viewer.html")
@@ -36,7 +32,7 @@ async def view_page(request: Request) -> Response:
 
 async def _share_url(request: Request) -> tuple[str, str] | Response:
     """(share token, absolute viewer URL) of the meeting in the path, or a 404."""
-    state = _state(request)
+    state = app_state(request)
     meeting_id = request.path_params["meeting_id"]
     row = await asyncio.to_thread(state.store.meeting, meeting_id)
     if row is None:
@@ -53,12 +49,12 @@ async def get_share(request: Request) -> Response:
     return JSONResponse({"share_token": token,
                          "viewer_url": viewer_path(request.path_params["meeting_id"], token),
                          "absolute_url": url,
-                         "valid_for_s_after_end": _state(request).settings.share_grace_s})
+                         "valid_for_s_after_end": app_state(request).settings.share_grace_s})
 
 
 async def revoke_share(request: Request) -> Response:
     """A new share token; viewers holding the old one are disconnected (4403)."""
-    state = _state(request)
+    state = app_state(request)
     meeting_id = request.path_params["meeting_id"]
     token = auth.new_token()
     if not await asyncio.to_thread(state.store.rotate_share_token, meeting_id, token):

@@ -196,10 +196,6 @@ class Store:
         return [SegmentRow(r["segment_id"], r["speaker"], r["start_s"], r["end_s"], r["text"],
                            json.loads(r["words_json"])) for r in rows]
 
-    def count_segments(self, meeting_id: str) -> int:
-        return int(self._rows("SELECT COUNT(*) AS n FROM segments WHERE meeting_id = ?",
-                              (meeting_id,))[0]["n"])
-
     def set_speakers(self, meeting_id: str, speakers: dict[str, Any]) -> None:
         self._write("UPDATE meetings SET speakers_json = ? WHERE id = ?",
                     (json.dumps(speakers), meeting_id))

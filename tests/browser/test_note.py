@@ -272,9 +272,10 @@ def test_risk_flag_then_the_draft_beside_the_transcript(server, visit_wav, tmp_p
 
 def test_edit_keep_delete_save_download_and_draft_again(server, visit_wav, playwright, axe):
     meeting_id = record_until_stopped(server, visit_wav)
-    if settled_note_status(server, meeting_id) != "ready":
-        message = meeting_json(server, meeting_id)["note"].get("message")
-        pytest.skip(f"the drafter could not draft this meeting here: {message}")
+    # The bundled drafter is installed wherever the suite runs: a note that is not
+    # drafted is a failure, not a reason to skip.
+    status = settled_note_status(server, meeting_id)
+    assert status == "ready", meeting_json(server, meeting_id)["note"]
     draft = get_note(server, meeting_id)
     segments = meeting_json(server, meeting_id)["segments"]
     said = {s["segment_id"]: s["text"] for s in segments}
