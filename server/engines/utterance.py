@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from server.engines.base import SAMPLE_RATE_HZ, Hypothesis, ModelInfo, StreamUpdate, Word
+from server.engines.sentences import ends_sentence, sentence_inside
 from server.engines.vad import WINDOW_S, SileroVadModel, VadStream
 from server.engines.whisper import WhisperDecoder, clip
 
-SENTENCE_ENDS = (".", "?", "!")
 PROMPT_CHARS = 120  # of committed text given to the next final decode, for continuity
 
 
@@ -86,6 +86,9 @@ class UtteranceStream:
         self._partial_shown = False
         self._partial_text = ""
         self._committed_text = ""
+        # End of the last committed final: later decodes start no earlier, so a word is
+        # never committed twice and one stream's finals never overlap in time.
+        self._committed_s = start_s
 
     # -- audio in -------------------------------------------------------------------------
 
@@ -162,7 +165,7 @@ class UtteranceStream:
 
     def _final(self, start_s: float, end_s: float) -> list[Hypothesis]:
         p = self.policy
-        lo = max(self._buffer_start_s, start_s - p.pad_s)
+        lo = self._decode_from(start_s)
         audio = clip(self._buffer, self._buffer_start_s, lo, end_s + p.pad_s)
         if audio.size < SAMPLE_RATE_HZ * 0.1:
             return []
@@ -178,6 +181,11 @@ class UtteranceStream:
             self._partial_shown = False  # the final replaces it
         return [self._hypothesis(decoded.text, decoded.words, start_s, end_s)]
 
+    def _decode_from(self, start_s: float) -> float:
+        """Where a decode of speech from ``start_s`` begins: ``pad_s`` earlier, but never
+        inside audio already committed, nor before the buffer."""
+        return max(self._buffer_start_s, start_s - self.policy.pad_s, self._committed_s)
+
     def _prompt(self) -> str | None:
         return self._committed_text[-PROMPT_CHARS:] if self.policy.use_prompt else None
 
@@ -186,6 +194,9 @@ class UtteranceStream:
         self._committed_text = (self._committed_text + " " + text).strip()[-4 * PROMPT_CHARS:]
         if words:
             start_s, end_s = min(start_s, words[0].start_s), max(end_s, words[-1].end_s)
+        start_s = max(start_s, self._committed_s)
+        end_s = max(end_s, start_s)
+        self._committed_s = end_s
         return Hypothesis(text, round(start_s, 3), round(end_s, 3), words)
 
     def _split_due(self) -> bool:
@@ -197,14 +208,14 @@ class UtteranceStream:
         spoken = self._end_s - self._speech_start_s
         if spoken >= p.max_utterance_s:
             return True
-        return spoken >= p.sentence_split_after_s and _sentence_inside(self._partial_text)
+        return spoken >= p.sentence_split_after_s and sentence_inside(self._partial_text)
 
     def _split_if_too_long(self) -> list[Hypothesis]:
         p = self.policy
         start = self._speech_start_s
         if start is None or not self._split_due():
             return []
-        lo = max(self._buffer_start_s, start - p.pad_s)
+        lo = self._decode_from(start)
         decoded = self.engine.final_model.decode(
             clip(self._buffer, self._buffer_start_s, lo, self._end_s), lo,
             language=self.language, word_timestamps=True, beam_size=p.final_beam_size,
@@ -216,7 +227,7 @@ class UtteranceStream:
             # Nothing recognisable for a long while: drop the audio rather than hold it.
             self._speech_start_s = limit
             return []
-        sentence_ends = [i for i in candidates if words[i].text.endswith(SENTENCE_ENDS)]
+        sentence_ends = [i for i in candidates if ends_sentence(words[i].text, words[i + 1].text)]
         if sentence_ends:
             cut = sentence_ends[-1]
         elif self._end_s - start >= p.max_utterance_s:
@@ -274,9 +285,3 @@ class UtteranceStream:
         if drop > 0:
             self._buffer = self._buffer[drop:]
             self._buffer_start_s += drop / SAMPLE_RATE_HZ
-
-
-def _sentence_inside(text: str) -> bool:
-    """A sentence ends somewhere before the last word (so a cut there keeps words after)."""
-    words = text.split()
-    return any(w.endswith(SENTENCE_ENDS) for w in words[:-1])

@@ -12,10 +12,10 @@ import threading
 import numpy as np
 
 from server.engines.base import SAMPLE_RATE_HZ, Hypothesis, ModelInfo, StreamUpdate, Word
+from server.engines.sentences import ends_sentence
 
 MIN_CHUNK_S = 1.0  # whisperlivekit's default min_chunk_size
 BUFFER_TRIMMING_S = 15.0
-SENTENCE_ENDS = (".", "?", "!")
 MAX_FINAL_WORDS = 40
 
 
@@ -92,7 +92,8 @@ class WhisperLiveKitStream:
         out: list[Hypothesis] = []
         cut = 0
         for i, word in enumerate(self._held):
-            if word.text.endswith(SENTENCE_ENDS) or i - cut + 1 >= MAX_FINAL_WORDS:
+            following = self._held[i + 1].text if i + 1 < len(self._held) else None
+            if ends_sentence(word.text, following) or i - cut + 1 >= MAX_FINAL_WORDS:
                 out.append(_join(self._held[cut: i + 1]))
                 cut = i + 1
         if final and cut < len(self._held):
