@@ -20,6 +20,11 @@ OFFLINE_ENV = {
     "PYANNOTE_METRICS_ENABLED": "0",
     "DO_NOT_TRACK": "1",
 }
+# Output a person can read: no progress bars from libraries loading local weights (ours
+# show on a terminal only), no library chatter below a warning.
+QUIET_ENV = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1"}
+QUIET_LOGGERS = ("faster_whisper", "matplotlib", "numba", "pyannote", "speechbrain",
+                 "sentence_transformers", "transformers", "httpx")
 
 
 def apply_privacy_env(allow_hub: bool) -> None:
@@ -115,7 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"casenote: {exc}", file=sys.stderr)
         return 2
     apply_privacy_env(settings.allow_hub)
-    logging.getLogger("faster_whisper").setLevel(logging.WARNING)
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     if args.command == "serve":
         return serve(settings)
     if args.command == "transcribe":
@@ -245,7 +253,6 @@ def list_models(settings: Settings) -> int:
             mark = "optional" if status.optional else "MISSING"
         print(f"{name:28} {status.kind:14} {status.licence:10} {mark:9} "
               f"{status.path or status.problem}")
-        print(f"{'':28} from {', '.join(status.packages)}")
         failed += not status.verified and not status.optional
     return 1 if failed else 0
 

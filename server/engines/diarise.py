@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,12 @@ def import_pyannote(offline: bool = True) -> Any:
     os.environ["PYANNOTE_METRICS_ENABLED"] = "0"
     if offline:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import pyannote.audio
+    with warnings.catch_warnings():
+        # casenote hands pyannote waveforms in memory, never files, so its warning that
+        # torchcodec (file decoding) cannot load does not apply.
+        warnings.filterwarnings("ignore", message=r"\s*torchcodec is not installed",
+                                category=UserWarning)
+        import pyannote.audio
 
     if not offline:  # the user allowed the hub, maybe after an offline import in this process
         import huggingface_hub.constants

@@ -4,7 +4,7 @@ list the models."""
 import json
 import re
 import subprocess
-import sys
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -14,11 +14,22 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.models
 
 
+COMMAND = ROOT / ".venv" / "bin" / "casenote"  # what `make run` installs
+
+
 def casenote(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, text=True,
+    """The installed `casenote` command, run from outside the checkout as a script would."""
+    return subprocess.run([str(COMMAND), *args], cwd=Path.home(), text=True,
                           capture_output=True, timeout=timeout,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
-                               "HOME": str(__import__("pathlib").Path.home())})
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+
+
+def test_the_casenote_command_is_installed_and_documented():
+    assert COMMAND.is_file(), "make install puts the casenote command in .venv/bin"
+    done = casenote("--help")
+    assert done.returncode == 0
+    for command in ("serve", "transcribe", "models"):
+        assert command in done.stdout
 
 
 def test_transcribe_writes_the_transcript_and_the_note(jfk_wav, tmp_path):
