@@ -42,3 +42,15 @@ def sentence_inside(text: str) -> bool:
     """A sentence ends somewhere before the last word (so a cut there keeps words after)."""
     words = text.split()
     return any(ends_sentence(w, words[i + 1]) for i, w in enumerate(words[:-1]))
+
+
+def split_sentences(text: str) -> list[str]:
+    """``text`` cut at its sentence ends (titles, initials and numbers kept whole)."""
+    words = text.split()
+    sentences, start = [], 0
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else None
+        if following is None or ends_sentence(word, following):
+            sentences.append(" ".join(words[start:i + 1]))
+            start = i + 1
+    return sentences

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from server.notes.dates import resolve_date
 from server.notes.prompt import DraftItem
-from server.notes.schema import (SECTIONS, ActionItem, CaseNote, MeetingInfo, NoteItem,
-                                 Person, RiskItem, Segment)
+from server.notes.schema import (SECTIONS, ActionItem, CaseNote, Coverage, MeetingInfo,
+                                 NoteItem, Person, RiskItem, Segment)
 
 DUPLICATE_JACCARD = 0.6   # share of content words two items must have in common
 DUPLICATE_COSINE = 0.88   # sentence-embedding cosine above which two items say the same
@@ -67,7 +67,8 @@ def _combine(kept: DraftItem, other: DraftItem, order: Mapping[str, int]) -> Dra
     if kept.severity and other.severity:
         severity = max(kept.severity, other.severity, key=_SEVERITY_RANK.__getitem__)
     return replace(kept, evidence=evidence, severity=severity,
-                   owner=kept.owner or other.owner, due_text=kept.due_text or other.due_text)
+                   owner=kept.owner or other.owner, due_text=kept.due_text or other.due_text,
+                   due=kept.due or other.due)
 
 
 def resolve_owner(owner: str | None, item: DraftItem, segments: Mapping[str, Segment],
@@ -93,11 +94,40 @@ def resolve_owner(owner: str | None, item: DraftItem, segments: Mapping[str, Seg
 
 
 def resolve_due(item: DraftItem, meeting_date: dt.date) -> dt.date | None:
+    if item.due is not None:
+        return item.due
     return resolve_date(item.due_text, meeting_date) or resolve_date(item.text, meeting_date)
 
 
+def combine(facts: Sequence[DraftItem], drafted: Sequence[DraftItem],
+            order: Mapping[str, int]) -> list[DraftItem]:
+    """The rules' facts, and the model's items that add to them, in transcript order.
+
+    A model item is left out where a fact of its section rests on a line it cites (the fact
+    quotes the line, with owner and date from its words), and every model risk is left
+    out: a risk in a note must be a cue someone voiced, which the rules find."""
+    taken = {(item.section, sid) for item in facts for sid in item.evidence}
+    extra = [item for item in drafted if item.section != "risks"
+             and not any((item.section, sid) in taken for sid in item.evidence)]
+    first = {id(item): min((order.get(sid, 1 << 30) for sid in item.evidence),
+                           default=1 << 30) for item in (*facts, *extra)}
+    return sorted([*facts, *extra], key=lambda item: first[id(item)])
+
+
+def coverage(segments: Sequence[Segment], items: Sequence[DraftItem],
+             small_talk: Sequence[str]) -> Coverage:
+    """How many substantive segments some item cites, and which were small talk."""
+    small = set(small_talk)
+    cited = {sid for item in items for sid in item.evidence}
+    substantive = [s.segment_id for s in segments if s.segment_id not in small]
+    return Coverage(segments=len(substantive),
+                    cited=sum(sid in cited for sid in substantive),
+                    small_talk=[s.segment_id for s in segments if s.segment_id in small])
+
+
 def build_note(meeting: MeetingInfo, items: Sequence[DraftItem], unsupported: Sequence[str],
-               segments: Mapping[str, Segment], model: str) -> CaseNote:
+               segments: Mapping[str, Segment], model: str,
+               coverage: Coverage | None = None) -> CaseNote:
     sections: dict[str, list[NoteItem]] = {name: [] for name in SECTIONS}
     for item in items:
         evidence = list(item.evidence)
@@ -107,7 +137,7 @@ def build_note(meeting: MeetingInfo, items: Sequence[DraftItem], unsupported: Se
         elif item.section == "actions":
             sections["actions"].append(ActionItem(
                 text=item.text, evidence=evidence,
-                owner=resolve_owner(item.owner, item, segments, meeting.speakers),
+                owner=resolve_owner(item.owner, item, segments, meeting.people()),
                 due=resolve_due(item, meeting.date)))
         else:
             sections[item.section].append(NoteItem(text=item.text, evidence=evidence))
@@ -115,4 +145,5 @@ def build_note(meeting: MeetingInfo, items: Sequence[DraftItem], unsupported: Se
         meeting_id=meeting.meeting_id, title=meeting.title, date=meeting.date,
         duration_s=meeting.duration_s, attendees=meeting.attendees(), model=model,
         drafted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        unsupported=list(dict.fromkeys(unsupported)), **sections)  # type: ignore[arg-type]
+        unsupported=list(dict.fromkeys(unsupported)), coverage=coverage,
+        **sections)  # type: ignore[arg-type]

@@ -15,11 +15,15 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from server.notes.assemble import build_note, merge_items
-from server.notes.prompt import CONTEXT_LINES, DraftChunk, DraftItem, parse_json_prefix
+from server.notes.assemble import build_note, combine, coverage, merge_items
+from server.notes.evidence import INVENTED
+from server.notes.facts import find_facts, known_people
+from server.notes.names import suggest_names
+from server.notes.prompt import (CONTEXT_LINES, DraftChunk, DraftItem, echoes_prompt,
+                                 parse_json_prefix)
 from server.notes.schema import (DRAFT_SCHEMA, MAX_ITEMS_PER_CHUNK, CaseNote, MeetingInfo,
                                  Person, Segment)
 
@@ -72,6 +76,7 @@ class NoteOptions:
     max_chunk_words: int = 420    # bounds one call's prompt (~700 tokens with line prefixes)
     max_tokens: int = 420         # bounds one call's output (about 8 items)
     words_per_item: int = 20      # a chunk of n new words asks for at most n / this items
+    rule_facts: bool = True       # the rules' facts (``facts.py``) beside the model's items
 
 
 @dataclass
@@ -158,16 +163,19 @@ class IncrementalNote:
         started = self._clock()
         new_words = sum(len(s.text.split()) for s in chunk.lines[chunk.new_from:])
         max_items = min(MAX_ITEMS_PER_CHUNK, max(1, new_words // self.options.words_per_item))
+        speakers = self._people(chunk)
         reply = self.drafter.draft(DraftRequest(
-            tuple(chunk.messages(self.title, self.date, self.speakers)), DRAFT_SCHEMA,
+            tuple(chunk.messages(self.title, self.date, speakers)), DRAFT_SCHEMA,
             self.options.max_tokens, len(chunk.lines), max_items, urgent=force,
             should_stop=self._past_deadline))
+        if reply.stopped_early:
+            # Drafted again whole later: a chunk's items never depend on when it was cut
+            # short, so the note is the same on a busy machine as on an idle one.
+            return 0
         items = [i for i in chunk.items_from(parse_json_prefix(reply.text))
                  if _cites_new(i, chunk)]
         done = len(chunk.lines) - chunk.new_from
-        if reply.stopped_early:
-            done = _covered(items, chunk)
-        self._accept(items, chunk.lines, done, ChunkStats(
+        self._accept(items, chunk.lines, done, speakers, ChunkStats(
             done, sum(len(s.text.split()) for s in chunk.lines[chunk.new_from:]),
             reply.prompt_tokens, reply.cached_tokens, reply.generated_tokens,
             self._clock() - started, len(items), reply.stopped_early))
@@ -184,12 +192,20 @@ class IncrementalNote:
                 break
         with self._lock:
             state = self._state
-            by_id = {s.segment_id: s for s in state.segments}
-            order = {s.segment_id: i for i, s in enumerate(state.segments)}
+            segments = list(state.segments)
             items, unsupported = list(state.items), list(state.unsupported)
+        by_id = {s.segment_id: s for s in segments}
+        order = {s.segment_id: i for i, s in enumerate(segments)}
+        suggested = {label: Person(s.name, s.role)
+                     for label, s in suggest_names(segments, meeting.speakers).items()}
+        meeting = replace(meeting, suggested=suggested)
+        facts = find_facts(segments if self.options.rule_facts else [], meeting.people(),
+                           meeting.date)
         similarity = self.checker.similarity if self.checker is not None else None
-        merged = merge_items(items, similarity, order)
-        return build_note(meeting, merged, unsupported, by_id, self.drafter.model_name)
+        drafted = combine(merge_items(facts.items, similarity, order),
+                          merge_items(items, similarity, order), order)
+        return build_note(meeting, drafted, unsupported, by_id, self.drafter.model_name,
+                          coverage(segments, drafted, facts.small_talk))
 
     def _past_deadline(self) -> bool:
         return self._deadline is not None and self._clock() >= self._deadline
@@ -201,19 +217,37 @@ class IncrementalNote:
             words = sum(len(s.text.split()) for s in pending)
             if not pending or (words < self.options.min_chunk_words and not force):
                 return None
+            # A chunk is the shortest run of pending segments reaching min_chunk_words (or
+            # the rest, at finish): its bounds follow from the transcript alone, never from
+            # how far recognition had got when the drafter looked.
             take, total = 0, 0
             for seg in pending:
-                if take and total + len(seg.text.split()) > self.options.max_chunk_words:
+                if take and (total >= self.options.min_chunk_words or
+                             total + len(seg.text.split()) > self.options.max_chunk_words):
                     break
                 take, total = take + 1, total + len(seg.text.split())
+            if total < self.options.min_chunk_words and not force:
+                return None
             context = state.segments[max(0, state.drafted - CONTEXT_LINES):state.drafted]
             return DraftChunk(tuple(context) + tuple(pending[:take]), len(context))
 
+    def _people(self, chunk: DraftChunk) -> dict[str, Person]:
+        """Names for the chunk's labels: the worker's, else those the talk up to the chunk's
+        end suggests (so a chunk is drafted alike whenever it is drafted)."""
+        with self._lock:
+            last = chunk.lines[-1].segment_id
+            upto = []
+            for seg in self._state.segments:
+                upto.append(seg)
+                if seg.segment_id == last:
+                    break
+            confirmed = dict(self.speakers)
+        return known_people(upto, confirmed)
+
     def _accept(self, items: list[DraftItem], lines: Sequence[Segment], done: int,
-                stats: ChunkStats) -> None:
+                speakers: Mapping[str, Person], stats: ChunkStats) -> None:
         with self._lock:
             by_id = {s.segment_id: s for s in self._state.segments}
-            speakers = dict(self.speakers)
         kept, rejected = [], []
         for item in items:
             if self.checker is None:
@@ -221,7 +255,15 @@ class IncrementalNote:
                 continue
             aligned = self.checker.align(item, lines, speakers)
             checked, problem = self.checker.check(aligned, by_id, speakers)
-            (kept if problem is None else rejected).append(checked)
+            support = " ".join(by_id[sid].text for sid in checked.evidence if sid in by_id)
+            # An item naming what its lines do not hold, or repeating the prompt, is the
+            # model's noise, not a doubtful statement for the worker: it is dropped.
+            if echoes_prompt(checked.text, support):
+                continue
+            if problem is None:
+                kept.append(checked)
+            elif not problem.startswith(INVENTED):
+                rejected.append(checked)
         with self._lock:
             self._state.items.extend(kept)
             self._state.unsupported.extend(item.text for item in rejected)
@@ -233,11 +275,3 @@ def _cites_new(item: DraftItem, chunk: DraftChunk) -> bool:
     """Items resting only on the context lines were drafted with the previous chunk."""
     new_ids = {s.segment_id for s in chunk.lines[chunk.new_from:]}
     return not item.evidence or any(sid in new_ids for sid in item.evidence)
-
-
-def _covered(items: list[DraftItem], chunk: DraftChunk) -> int:
-    """New segments up to the last one an item cites: the rest is drafted again later."""
-    index = {s.segment_id: i for i, s in enumerate(chunk.lines)}
-    last = max((index[sid] for item in items for sid in item.evidence if sid in index),
-               default=chunk.new_from - 1)
-    return max(0, last + 1 - chunk.new_from)

@@ -24,6 +24,7 @@ import numpy as np
 
 from server.notes.assemble import content_words
 from server.notes.prompt import DraftItem
+from server.notes.risks import find_cue
 from server.notes.schema import Person, Segment
 
 MINILM_MODEL = "all-minilm-l6-v2"
@@ -34,6 +35,7 @@ ALIGN_MIN_COSINE = 0.3      # a segment found by alignment must at least be this
 MAX_ALIGNED = 3             # segments alignment may cite for one item
 SPEAKER_BONUS = 0.15        # alignment's preference for the lines of the person quoted
 _EMBED_CACHE_SIZE = 4096
+INVENTED = "not in the cited segments"  # why an item naming what its lines lack is rejected
 
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -113,8 +115,11 @@ class EvidenceChecker:
         cited = [segments[sid] for sid in evidence]
         support = " ".join(_line(seg, speakers) for seg in cited)
         missing = missing_facts(item.text, support, speakers)
+        cue = find_cue(item.text)
+        if cue is not None and find_cue(support) is None:
+            missing.append(f"the safeguarding cue '{cue[0]}'")
         if missing:
-            return item, f"not in the cited segments: {', '.join(missing)}"
+            return item, f"{INVENTED}: {', '.join(missing)}"
         speaker = said_by(item.text, speakers)
         if speaker is not None and speaker not in {seg.speaker for seg in cited}:
             person = speakers.get(speaker)

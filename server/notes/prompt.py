@@ -1,5 +1,9 @@
 """The drafting prompt for one chunk of transcript, and the parse of what the LLM returns.
 
+The prompt has no worked example: a small model copied the example's people and events
+into real notes. The guided writer forces the JSON shape, so no example is needed for it,
+and ``echoes_prompt`` rejects an item that repeats the prompt's own words.
+
 Transcript lines are numbered 1..n within the chunk ("[3] Sarah (social worker): …"): small
 numbers cost one token and a small model cites them far more reliably than segment ids.
 ``DraftChunk.items_from`` maps the numbers back to segment ids.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,38 +25,19 @@ You write a UK social-work case note from part of a meeting transcript. Each tra
 line starts with its number in square brackets and the speaker.
 Reply with JSON: {"items": [...]}. Every item has "kind", "text" and "lines" (the numbers \
 of the transcript lines it rests on). Go through the transcript in order and write one \
-item for every fact worth recording.
+item for every topic worth recording.
 Kinds:
+- discussion: a topic discussed and what each person said about it.
 - purpose: why the visit or meeting took place.
-- discussion: a topic discussed and what was said about it.
-- voice: what the child or person said they want, feel or wish.
-- observation: only what the worker saw or heard directly at the visit. Not what someone reported.
-- risk: a risk or safeguarding concern, with "severity": "low", "medium" or "high".
-- action: a task someone agreed to do, with "owner" (the person's name) and "due" (the words \
-used for when, such as "by Friday", or null).
-- next_step: what happens next, such as the next visit.
-Rules: use only what the transcript says; never invent names, dates or numbers. Say who \
-reported what ("Rita said ..."). Keep what was reported apart from what was observed and \
-from opinion. One fact per item, in one short sentence. Leave out greetings and small talk.
-
-Example transcript:
-[1] Amy: Hello again, come in.
-[2] Amy: I'm here to review how things are going since Ben moved in with his nan.
-[3] Rita: He's settled well, but he hasn't been to school since Monday.
-[4] Ben: I like it here. I want to stay with my nan.
-[5] Amy: I can see his bedroom has a bed and a desk now.
-[6] Rita: His dad turned up drunk last week and shouted at us.
-[7] Amy: OK.
-[8] Amy: I'll ring the school tomorrow, and I'll come back in three weeks.
-Example reply:
-{"items":[{"kind":"purpose","text":"Review of Ben's move to live with his grandmother.",\
-"lines":[2]},{"kind":"discussion","text":"Rita said Ben has settled but has not been to \
-school since Monday.","lines":[3]},{"kind":"voice","text":"Ben said he likes living with \
-his nan and wants to stay.","lines":[4]},{"kind":"observation","text":"Amy saw that Ben's \
-bedroom has a bed and a desk.","lines":[5]},{"kind":"risk","text":"Rita said Ben's father \
-came to the house drunk and shouted.","lines":[6],"severity":"medium"},{"kind":"action",\
-"text":"Amy to ring the school.","lines":[3,8],"owner":"Amy","due":"tomorrow"},\
-{"kind":"next_step","text":"Amy will visit again in three weeks.","lines":[8]}]}"""
+- voice: what the person said they want, feel or wish.
+- observation: only what the worker saw or heard directly at the visit.
+- risk: a risk or safeguarding concern someone raised, with "severity".
+- action: a task someone agreed to do, with "owner" and "due" (the words used, or null).
+- next_step: what happens next.
+Rules: use only what these transcript lines say. Use the speakers' names or labels exactly \
+as the lines give them, and only the names, numbers and dates the lines contain. Say who \
+said what. One fact per item, in one short sentence in the third person. Leave out \
+greetings and small talk."""
 
 CONTEXT_LINES = 2  # earlier segments repeated at the top of a chunk, for continuity
 
@@ -66,6 +52,7 @@ class DraftItem:
     severity: str | None = None
     owner: str | None = None
     due_text: str | None = None
+    due: dt.date | None = None    # already resolved (the rules' actions); else from due_text
 
 
 @dataclass(frozen=True)
@@ -187,3 +174,16 @@ def _last_complete_item_end(text: str) -> int | None:
 
 def chunk_text_words(segments: Sequence[Segment]) -> int:
     return sum(len(seg.text.split()) for seg in segments)
+
+
+def echoes_prompt(text: str, support: str, prompt: str = SYSTEM_PROMPT, n: int = 4) -> bool:
+    """Whether ``text`` repeats ``n`` consecutive words of the prompt that its cited lines
+    (``support``) do not contain: the model copying its instructions, not the meeting."""
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    prompt_grams = _grams(re.findall(r"[a-z0-9']+", prompt.lower()), n)
+    support_grams = _grams(re.findall(r"[a-z0-9']+", support.lower()), n)
+    return any(g in prompt_grams and g not in support_grams for g in _grams(words, n))
+
+
+def _grams(words: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}

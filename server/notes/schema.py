@@ -47,6 +47,15 @@ class Attendee(_Frozen):
     speaker: str
     name: str
     role: str
+    suggested: bool = False  # from the talk ("it's Sam from housing"), not yet confirmed
+
+
+class Coverage(_Frozen):
+    """How much of the meeting the note's items rest on (PROTOCOL.md additions)."""
+
+    segments: int = Field(ge=0)      # substantive segments: all but small talk
+    cited: int = Field(ge=0)         # of those, how many some item cites
+    small_talk: list[str]            # segment ids judged small talk
 
 
 class CaseNote(_Frozen):
@@ -67,6 +76,7 @@ class CaseNote(_Frozen):
     model: str
     drafted_at: str
     unsupported: list[str]
+    coverage: Coverage | None = None
 
     @field_serializer("date")
     def _iso_date(self, date: dt.date) -> str:
@@ -117,11 +127,25 @@ class MeetingInfo:
     date: dt.date
     duration_s: float
     speakers: Mapping[str, Person] = field(default_factory=dict)
+    # Names and roles the talk suggests for labels the worker has not named (yet).
+    suggested: Mapping[str, Person] = field(default_factory=dict)
+
+    def people(self) -> dict[str, Person]:
+        return merge_people(self.speakers, self.suggested)
 
     def attendees(self) -> list[Attendee]:
-        return [Attendee(speaker=label, name=person.name, role=person.role)
-                for label, person in sorted(self.speakers.items(), key=lambda kv: _label_key(kv[0]))
+        people = self.people()
+        return [Attendee(speaker=label, name=person.name, role=person.role,
+                         suggested=label not in self.speakers or not self.speakers[label].name)
+                for label, person in sorted(people.items(), key=lambda kv: _label_key(kv[0]))
                 if person.name]
+
+
+def merge_people(confirmed: Mapping[str, Person],
+                 suggested: Mapping[str, Person]) -> dict[str, Person]:
+    """Everyone known by label: the worker's names, else the talk's suggestions."""
+    known = {label: p for label, p in confirmed.items() if p.name or p.role}
+    return {**{k: v for k, v in suggested.items() if k not in known}, **known}
 
 
 def _label_key(label: str) -> tuple[int, str]:

@@ -31,9 +31,8 @@ def _reply(prompt: str) -> dict:
     for line in prompt.splitlines():
         if line.startswith("[") and "boiler" in line.lower():
             number = int(line[1:line.index("]")])
-            items.append({"kind": "risk", "text": "Donna said the boiler has been broken for "
-                          "three weeks and there is no heating.", "lines": [number],
-                          "severity": "high"})
+            items.append({"kind": "discussion", "text": "Donna said the boiler has been "
+                          "broken for three weeks and there is no heating.", "lines": [number]})
     return {"items": items}
 
 
@@ -83,14 +82,14 @@ def fake_ollama() -> Iterator[tuple[str, list[dict]]]:
 def test_drafts_through_the_client_with_the_schema_as_format(fake_ollama, meeting) -> None:
     host, seen = fake_ollama
     drafter = load_drafter(DrafterConfig(engine="ollama", model=MODEL, ollama_host=host), None)
-    note = IncrementalNote(drafter, None, NoteOptions(min_chunk_words=10_000))
+    note = IncrementalNote(drafter, None, NoteOptions(min_chunk_words=10_000, rule_facts=False))
     note.add_segments(meeting.segments)
     result = note.finish(meeting.info)
     assert seen and seen[-1]["format"] == DRAFT_SCHEMA and seen[-1]["stream"] is False
     assert seen[-1]["options"]["temperature"] == 0
     assert result.model == f"ollama:{MODEL}"
-    # the same risk from three lines and two chunks, merged with its evidence united
-    assert [(r.evidence, r.severity) for r in result.risks] == [(["s_8", "s_9", "s_31"], "high")]
+    # the same point from three lines and two chunks, merged with its evidence united
+    assert [item.evidence for item in result.discussion] == [["s_8", "s_9", "s_31"]]
     assert note.chunks[0].prompt_tokens == 120 and note.chunks[0].generated_tokens == 40
 
 

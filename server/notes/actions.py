@@ -1,0 +1,360 @@
+"""Actions and next steps said in a transcript line, found by rules: no model, well under 1 ms.
+
+The 0.5B drafter leaves owner and due null even when the line says "I'll ring the school on
+Monday", and the note must never assert what nobody said, so owners and dates are read off
+the words: who commits (the speaker of "I'll" / "we'll" / "let's", whoever is named in "Mum
+will", the replier who says yes to "could you ...?"), the verb phrase as said, and the date
+words of that clause (``resolve_date``). Polite formulas ("I'll be honest"), hypotheticals,
+negations, the past and questions are not commitments. Two verb phrases under one "I'll"
+give two commitments; a date stays with its own phrase, except that "..., and I'll do that
+by Friday" dates the one before.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from server.notes.dates import MONTHS, WEEKDAYS, resolve_date
+from server.notes.schema import Person, Segment
+
+
+@dataclass(frozen=True)
+class Commitment:
+    segment_id: str
+    kind: str             # "action" or "next_step"
+    text: str             # "Sarah to ring the school on Monday morning."
+    owner: str | None     # a name, else the speaker label; None only for unowned next steps
+    due: dt.date | None
+    due_words: str | None  # the words the date came from: "on Monday morning"
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    subject: str          # how the text names the owner: "Sam from housing"
+    owner: str            # the owner field: "Sam"
+    words: str            # the verb phrase as said
+    voice: str            # "I", "can", "going", "we", "they" (someone named), "asked" (accepted)
+    start: int            # where the trigger starts in its sentence
+    end: int              # where the phrase ends
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+_ORDINAL_NAMES = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
+                  "twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth "
+                  "nineteenth twentieth").split()
+_ORDINAL_VALUES = {f"{tens} {name}".strip(): base + i
+                   for tens, base in (("", 0), ("twenty", 20), ("thirty", 30))
+                   for i, name in enumerate(_ORDINAL_NAMES, start=1)} | {"thirtieth": 30}
+_ORD = rf"(?:(?:twenty|thirty)[- ])?(?:{'|'.join(_ORDINAL_NAMES)})|thirtieth"
+_DAY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|(?:{_ORD}))"
+_WD = "|".join(WEEKDAYS)
+_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
+_COUNT = (r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+          r"(?:a\s+)?couple\s+of|(?:a\s+)?few)")
+_PREP = r"(?:(?:on|by|before|until|till|for|from|this\s+coming|this|coming|next|a\s+week\s+on)\s+)?"
+_TIME = (r"(?:\s+(?:morning|afternoon|evening|night|lunchtime|first\s+thing))?"
+         r"(?:\s+at\s+(?:\d{1,2}(?:[:.]\d{2})?(?:\s*(?:am|pm|o'clock))?|noon|midday|lunchtime))?")
+_DATE = re.compile(
+    rf"\b(?:{_PREP}(?:the\s+)?{_DAY}\s+(?:of\s+)?(?:{_MON})(?:,?\s+\d{{4}})?"
+    rf"|{_PREP}(?:{_MON})\s+(?:the\s+)?{_DAY}(?:,?\s+\d{{4}})?"
+    rf"|{_PREP}\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_PREP}\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?"
+    rf"|{_PREP}(?:the\s+)?(?:{_WD})s?(?:\s+week)?(?:\s+the\s+{_DAY})?{_TIME}"
+    rf"|(?:in|within|after)\s+(?:the\s+next\s+)?{_COUNT}\s+(?:day|week|fortnight|month)s?'?s?"
+    rf"(?:\s+time)?|(?:in|within)\s+(?:a|one)\s+fortnight"
+    rf"|(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+(?:week|month)"
+    rf"|(?:by\s+|later\s+)?(?:today|tonight|this\s+(?:morning|afternoon|evening))"
+    rf"|(?:first\s+thing\s+)?tomorrow{_TIME}|(?:by\s+|in\s+|during\s+)?next\s+(?:week|month)"
+    # a bare day of the month, which dates.py leaves to the month-named forms
+    rf"|(?:on|by|before|until|till|for)\s+the\s+{_DAY}(?!\s+(?:of|time|one|thing|floor|step)\b)"
+    rf")\b", re.I)
+_DATE_GAP = re.compile(r"[\s,]*(?:and\s+)?")
+_BARE_DAY = re.compile(rf"\bthe\s+(?:(?P<n>\d{{1,2}})(?:st|nd|rd|th)?|(?P<w>{_ORD}))\b", re.I)
+
+
+def _day_of_month(words: str, ref: dt.date) -> dt.date | None:
+    """ "by the 12th": the next 12th on or after the meeting date."""
+    m = _BARE_DAY.search(words)
+    if m is None:
+        return None
+    day = int(m["n"]) if m["n"] else _ORDINAL_VALUES[re.sub(r"[\s-]+", " ", m["w"].lower())]
+    for ahead in range(13):
+        year, month = ref.year + (ref.month - 1 + ahead) // 12, (ref.month - 1 + ahead) % 12 + 1
+        if day <= calendar.monthrange(year, month)[1] and dt.date(year, month, day) >= ref:
+            return dt.date(year, month, day)
+    return None
+
+
+def _take_date(words: str, ref: dt.date) -> tuple[str, str | None, dt.date | None]:
+    """The phrase without its date words, the date words, and the date they resolve to."""
+    spans = [m.span() for m in _DATE.finditer(words)]
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        while i + 1 < len(spans) and _DATE_GAP.fullmatch(words, end, spans[i + 1][0]):
+            i += 1
+            end = spans[i][1]   # "in two weeks, on the tenth of December" is one date
+        said = words[start:end]
+        due = resolve_date(said, ref) or _day_of_month(said, ref)
+        if due is not None:
+            rest = f"{words[:start]} {words[end:]}"
+            return _tidy_ends(rest), said, due
+        i += 1
+    return words, None, None
+
+
+# --- who commits -------------------------------------------------------------------------------
+
+_NOT_NAME = ("It|That|This|There|Which|What|Who|He|She|They|We|You|Everything|Nothing|"
+             "Something|Someone|Somebody|Anyone|Anybody|Nobody|Everyone|Everybody|Things|So|"
+             "And|But|Then|Yes|Yeah|No|OK|Okay|Well|Hopefully|Maybe|Obviously|Honestly|Now|"
+             "Today|Tomorrow|Tonight|Next|Also|Both|All|One|Each|These|Those|Here|Where|When|"
+             "How|Why|If|Or|Mum|Dad|" + "|".join(n.title() for n in (*WEEKDAYS, *MONTHS)))
+_CAP = rf"(?!(?:{_NOT_NAME})\b)[A-Z][a-z]+(?:['-][A-Z][a-z]+)?"
+_NAME = (rf"(?P<name>(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?{_CAP}(?:\s+{_CAP})?)"
+         r"(?:\s+from\s+(?:the\s+)?[A-Za-z]+(?:\s+[A-Za-z]+)?)?")   # "Jo from the food bank"
+_ROLE = (r"(?:[A-Z][a-z]+'s\s+|(?i:(?:the|your|his|her|their|my)\s+))?(?i:mum|mam|mom|dad|nan|"
+         r"nana|gran|grandma|grandad|auntie|aunt|uncle|sister|brother|partner|foster\s+carers?|"
+         r"school|nursery|college|GP|doctor|surgery|health\s+visitor|school\s+nurse|midwife|"
+         r"landlord|housing(?:\s+(?:team|officer|association))?|council|police|(?:head\s*)?teacher|"
+         r"SENCO|(?:family\s+)?support\s+worker|key\s*worker|youth\s+worker|advocate|"
+         r"(?:team\s+)?manager|welfare\s+rights(?:\s+team)?|probation(?:\s+officer)?|CAMHS)")
+_TRIGGER = re.compile(
+    r"\b(?:(?P<i>(?i:I(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'m\s+gonna|"
+    r"\s+can(?!'t|not)|\s+need\s+to)|let\s+me))"
+    r"|(?P<we>(?i:we(?:'ll|\s+will|'re\s+going\s+to|\s+are\s+going\s+to|'re\s+gonna)|let's))"
+    rf"|(?P<who>{_NAME}|{_ROLE})(?i:\s+(?:will|'ll|is\s+going\s+to|'s\s+going\s+to|is\s+gonna|"
+    r"'s\s+gonna|are\s+going\s+to|'re\s+going\s+to|(?:has|have)\s+agreed\s+to|needs\s+to)))\b")
+_MODAL = re.compile(r"\b(?:will|going|gonna|can|need|needs|let|agreed)\b|'ll\b|let's", re.I)
+_CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder)\W*$|"
+                          r"(?:\w.*\bwhat|\b(?:to|you|please))\s*$", re.I)  # "you let me"
+_QUESTION = re.compile(r"^\W*(?:did|do|does|have|has|had|was|were|is|are|can|could|would|should|"
+                       r"shall|will|may|what|when|why|how|who|where|which)\b", re.I)
+_CUT = re.compile(r"\s*(?:[;:()]|\s-\s|\s(?:but|because|cos|although|though|unless|whereas|"
+                  r"otherwise|so\s+that|so|when|once|as(?!\s+(?:well|soon|possible)\b))\b|"
+                  r",\s*(?:if|which|who|then|I|we|you|he|she|they|it)\b|"
+                  r"\sif\s+(?:that's|that\s+is|it's|you)\b)", re.I)
+
+
+def _name_of(label: str, speakers: Mapping[str, Person]) -> str | None:
+    person = speakers.get(label)
+    return person.name if person and person.name else None
+
+
+def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
+             bounds: list[int]) -> list[_Phrase]:
+    """Each commitment trigger in ``sentence`` with the words it governs."""
+    if (sentence.rstrip().endswith("?") and _QUESTION.match(sentence)) \
+            or not _MODAL.search(sentence):    # most lines: no commitment, cheaply
+        return []
+    hits = list(_TRIGGER.finditer(sentence))
+    stops = sorted({*(m.start() for m in hits), *bounds, len(sentence)})
+    speaker, found = _name_of(label, speakers), []
+    for m in hits:
+        if _CONDITIONAL.search(sentence[max(0, m.start() - 40):m.start()]):
+            continue
+        end = next(s for s in stops if s > m.start() and s >= m.end())
+        words = _CUT.split(sentence[m.end():end], maxsplit=1)[0]
+        span = (m.start(), m.end() + len(words))
+        if m["who"]:    # "my manager" said by Sarah is "Sarah's manager"
+            who = re.sub(r"^[Mm]y\b", f"{speaker}'s", m["who"]) if speaker else m["who"]
+            found.append(_Phrase(who, m["name"] or who, words, "they", *span))
+            continue
+        voice = ("going" if re.search(r"go(?:ing|nna)", m[0])    # may be a place, not a verb
+                 else "we" if m["we"] else "can" if m[0].lower().endswith("can") else "I")
+        found.append(_Phrase(speaker or label, speaker or label, words, voice, *span))
+    return found
+
+
+# --- what is committed to ---------------------------------------------------------------------
+
+_LEAD = re.compile(r"^(?:(?:also|just|then|definitely|certainly|actually|personally|first|still|"
+                   r"do\s+is|have\s+to|be\s+able\s+to|go\s+ahead\s+and|make\s+sure\s+(?:that\s+)?"
+                   r"(?:to|I(?:'ll|\s+will)?)|,)\s+)+", re.I)
+_TAIL = re.compile(r"(?:,\s*(?:ok(?:ay)?|alright|all\s+right|yeah|love|please|(?-i:[A-Z][a-z]+))|"
+                   r"(?<!before)(?<!by)(?<!until)\s+then|\s+(?:and|too|as\s+well|for\s+you|"
+                   r"for\s+me|please))*[\s,;:.!?-]*$", re.I)   # ", Donna": not part of the task
+_NEGATED = re.compile(r"^(?:not|never)\b", re.I)
+_NOT_ACTION = re.compile(
+    r"^(?:be\b(?!\s+(?:back|in\s+touch)\b)|want\b|like\b|love\b|prefer\b|know\b|do$|"
+    r"let\s+you\s+(?:go|get\s+on)\b|let\s+you\s+know\s+that\b|"
+    r"tell\s+you\s+(?:what|something|this|that|now)\b|say\b|see(?:\s+(?:what|how|if|whether|"
+    r"that|where|about)\b|$)|think\b|check\s+(?:that\s+|if\s+)?I(?:'ve|\s+have)?\s+(?:got|"
+    r"understood|heard)|check\s+(?:my|the)\s+diary|sit\b|hear\b|imagine\b|understand\b|"
+    r"remember\b|explain\b|go\s+through\b|talk\s+(?:to\s+you\s+)?about\b|ask\s+(?:you|a\s+few|"
+    r"some)\b|start\b|begin\b|sum\s+up\b|summarise\b|recap\b|write\s+(?:that|this|it)\s+down|"
+    r"(?:make|take)\s+a\s+note|note\s+(?:that|it|down)\b|(?:try\s+(?:and|to)\s+)?do\s+(?:my|our)"
+    r"\s+best\b|leave\s+(?:it|you|that)\b|stop\s+(?:you|there)\b|move\s+on\b|get\s+(?:going|off|"
+    r"started)\b|go(?:\s+(?:now|soon|in\s+a\s+minute))?$|head\s+off\b|have\s+(?:a\s+)?(?:look|"
+    r"chat|think|break)\b|come\s+(?:back\s+)?to\s+(?:that|this|it)\b|put\s+the\s+kettle|"
+    r"take\s+a\s+break|mind\b|show\s+me\b|tell\s+me\b|describe\b|confirm\s+your\b|try$|$)",
+    re.I)
+_PERCEIVE = re.compile(r"^(?:see|hear|tell|understand|imagine|appreciate|feel|smell|remember|"
+                       r"relate|believe|only|totally|definitely)\b", re.I)
+_PLACE = re.compile(r"^(?:the|a|an|my|your|his|her|their|our|school|work|bed|sleep|town|church|"
+                    r"college|uni|university|hospital|court|prison|nursery|home|[A-Z]\w*)\b")
+_PRO_FORM = re.compile(r"(?:do|sort|get)\s+(?:that|this|it|so)(?:\s+(?:done|sorted|for\s+you))?"
+                       r"|(?:do\s+)?that", re.I)
+_MEET = (r"(?:(?:home|school|family|network|professionals'?|strategy|core\s+group|child\s+"
+         r"protection|CIN|LAC|looked\s+after|TAF|case)\s+)?(?:visit|meeting|review|appointment|"
+         r"conference|catch-up|check-in|session|panel|hearing)")
+_RETURN = re.compile(
+    rf"^(?:(?:come|pop|call|be|get)\s+back\b(?!\s+to\s+(?:that|this|it|you)\b)|(?:come|pop|call)"
+    rf"\s+(?:round|over|in)\b|visit\b|see\s+(?:you|him|her|them|everyone)\b|meet\s+(?:again|up)\b|"
+    rf"catch\s+up\s+again\b|(?:attend|be\s+at|come\s+to|go\s+to|chair|hold)\s+(?:the\s+|our\s+)?"
+    rf"(?:next\s+)?{_MEET})", re.I)
+_VERBS = ("ring|call|phone|text|email|e-mail|write|draft|send|post|make|refer|ask|book|take|look|"
+          "check|speak|talk|contact|arrange|apply|chase|visit|get|sort|find|put|pass|update|"
+          "complete|fill|give|bring|follow|let|share|request|raise|submit|organise|organize|set|"
+          "drop|collect|pick|attend|meet|discuss|liaise|confirm|provide|invite|notify|inform|"
+          "tell|escalate|print|buy|pay|register|sign|come|go|pop|do|keep|try")
+_SPLIT = re.compile(rf"(?:,\s*and|,|\s+and)\s+(?:then\s+|also\s+)?(?=(?:{_VERBS})\b)", re.I)
+_MEETING_WORD = re.compile(r"visit|meeting|review|appointment|conference|catch-up|check-in|"
+                           r"session|panel|hearing", re.I)
+_NEXT_STEP = re.compile(
+    rf"\b(?:(?:the|our|your|his|her|their)\s+)?(?P<next>next\s+)?{_MEET}(?P<link>\s+(?:is|will\s+be"
+    rf"|'s|'ll\s+be|is\s+going\s+to\s+be|(?:is|has\s+been)\s+(?:booked|set|arranged|planned|"
+    rf"moved)(?:\s+(?:for|to))?))?\s+", re.I)
+
+
+def _tidy_ends(words: str) -> str:
+    words = re.sub(r"\s+", " ", words).strip()
+    words = re.sub(r"\s+,", ",", words)
+    return _TAIL.sub("", _LEAD.sub("", words))
+
+
+def _parts(words: str) -> list[str]:
+    """One verb phrase per part: "ring the surgery and take him" -> two, "email and post" one."""
+    parts = [_tidy_ends(p) for p in _SPLIT.split(_tidy_ends(words))]
+    merged: list[str] = []
+    for part in parts:
+        if merged and len(merged[-1].split()) < 2:
+            merged[-1] = f"{merged[-1]} and {part}"
+        else:
+            merged.append(part)
+    return [p for p in merged if p]
+
+
+def _pronouns(words: str, voice: str, who: str | None) -> str:
+    """Only safe swaps: the owner's "my" is "their"; "me" is ``who`` (the speaker of "Mum
+    will ...", the asker of an accepted request) when named, else kept."""
+    if voice in ("I", "can", "going"):
+        return re.sub(r"\bmyself\b", "themselves", re.sub(r"\bmy\b", "their", words))
+    if voice == "asked":
+        words = re.sub(r"\byourself\b", "themselves", re.sub(r"\byour\b", "their", words))
+    if voice in ("they", "asked") and who:
+        words = re.sub(r"\bme\b", who, re.sub(r"\bmy\b", f"{who}'s", words))
+    return words
+
+
+def _commitment(segment_id: str, phrase: _Phrase, dated: tuple[str, str | None, dt.date | None],
+                who: str | None) -> Commitment | None:
+    rest, said, due = dated
+    if not rest or _NEGATED.match(rest):
+        return None
+    next_step = bool(_RETURN.match(rest))
+    if not next_step and (_NOT_ACTION.match(rest)
+                          or (phrase.voice in ("can", "asked") and _PERCEIVE.match(rest))
+                          or (phrase.voice == "going" and _PLACE.match(rest))):
+        return None
+    text = f"{phrase.subject} to {_pronouns(rest, phrase.voice, who)}"
+    text = f"{text} {said}." if said else f"{text}."
+    return Commitment(segment_id, "next_step" if next_step else "action",
+                      text[0].upper() + text[1:], phrase.owner, due, said)
+
+
+def _dated(item: Commitment, said: str | None, due: dt.date | None) -> Commitment:
+    """``item`` given the date of a following "and I'll do that by Friday"."""
+    if item.due is not None or said is None:
+        return item
+    return replace(item, text=f"{item.text[:-1]} {said}.", due=due, due_words=said)
+
+
+def _next_steps(sentence: str, segment_id: str,
+                ref: dt.date) -> list[tuple[int, bool, Commitment]]:
+    """ "The review is on the 3rd", "next visit on Thursday": (start, has a verb, next step)."""
+    found = []
+    for m in _NEXT_STEP.finditer(sentence) if _MEETING_WORD.search(sentence) else ():
+        if not (m["next"] or m["link"]):
+            continue    # "the review on Monday went well" is no next step
+        _, said, due = _take_date(sentence[m.end():], ref)
+        if said is None or not sentence[m.end():].startswith(said):
+            continue
+        text = sentence[m.start():m.end()] + said
+        found.append((m.start(), bool(m["link"]), Commitment(
+            segment_id, "next_step", f"{text[0].upper()}{text[1:]}.", None, due, said)))
+    return found
+
+
+# --- accepted requests --------------------------------------------------------------------------
+
+_YES = (r"(?:yes|yeah|yep|yup|aye|ok(?:ay)?|sure|(?:of\s+)?course|certainly|absolutely|"
+        r"definitely|no\s+(?:problem|worries)|not\s+a\s+problem|will\s+do|fine|that's\s+fine|"
+        r"alright|all\s+right|I\s+will|I\s+can|I'll\s+do\s+(?:that|it)|I\s+can\s+do\s+(?:that|it))")
+_ACCEPTS = re.compile(rf"\W*{_YES}(?:[\s,.!]+(?:{_YES}|thanks|cheers|love|great|lovely))*"
+                      r"(?:,\s*[A-Z][a-z]+)?[\s,.!]*", re.I)
+_REQUEST = re.compile(r"\b(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:possibly\s+)?|"
+                      r"please\s+)(?P<vp>[a-z][^?]*)", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
+
+
+def _accepted(segment: Segment, previous: Segment, speakers: Mapping[str, Person],
+              ref: dt.date, own_date: tuple[str | None, dt.date | None]) -> list[Commitment]:
+    """What ``previous`` asked of the speaker of ``segment``, who said yes to it."""
+    asked = [m for s in _SENTENCE.split(previous.text.translate(_APOSTROPHES))
+             if (m := _REQUEST.search(s))]
+    if not asked:
+        return []
+    owner = _name_of(segment.speaker, speakers) or segment.speaker
+    words = _CUT.split(asked[-1]["vp"], maxsplit=1)[0]
+    phrase = _Phrase(owner, owner, words, "asked", 0, len(words))
+    found = []
+    for part in _parts(words):
+        rest, said, due = _take_date(part, ref)
+        if own_date[0] is not None:
+            said, due = own_date    # "Yes, I can do that by Thursday" overrides the ask
+        item = _commitment(segment.segment_id, phrase, (rest, said, due),
+                           _name_of(previous.speaker, speakers))
+        if item is not None:
+            found.append(item)
+    return found
+
+
+# --- the line -------------------------------------------------------------------------------------
+
+def find_commitments(segment: Segment, previous: Segment | None,
+                     speakers: Mapping[str, Person], meeting_date: dt.date) -> list[Commitment]:
+    """Actions and next steps said in ``segment`` (``previous``: the line before, for replies
+    like "Yes, I will.")."""
+    text = segment.text.translate(_APOSTROPHES).strip()
+    found: list[Commitment] = []
+    deferred: tuple[str | None, dt.date | None] | None = None   # "I'll do that" as the reply
+    for sentence in _SENTENCE.split(text):
+        steps = _next_steps(sentence, segment.segment_id, meeting_date)
+        phrases = _phrases(sentence, segment.speaker, speakers,
+                           [start for start, linked, _ in steps if linked])
+        steps = [(start, step) for start, linked, step in steps   # not "I'll book the next visit"
+                 if linked or not any(p.start <= start < p.end for p in phrases)]
+        for phrase in phrases:
+            while steps and steps[0][0] < phrase.start:   # in the order said
+                found.append(steps.pop(0)[1])
+            for part in _parts(phrase.words):
+                rest, said, due = _take_date(part, meeting_date)
+                if not _PRO_FORM.fullmatch(rest):
+                    item = _commitment(segment.segment_id, phrase, (rest, said, due),
+                                       _name_of(segment.speaker, speakers))
+                    found.extend([item] if item else [])
+                elif found:
+                    found[-1] = _dated(found[-1], said, due)
+                else:
+                    deferred = (said, due)
+        found.extend(step for _, step in steps)
+    if (not found and previous is not None and previous.speaker != segment.speaker
+            and (deferred is not None or _ACCEPTS.fullmatch(text))):
+        found = _accepted(segment, previous, speakers, meeting_date, deferred or (None, None))
+    return found

@@ -1,0 +1,210 @@
+"""The facts a worker must record, found in every segment by rules: deterministic and
+faithful by construction.
+
+A 0.5B model cannot both find every fact and word it faithfully, and it invented owners,
+dates and risks. So the facts a case note is judged on come from the words themselves:
+- purpose: the worker saying why they came ("I'm here to review ...");
+- the person's voice: their own wishes and feelings in the first person, quoted;
+- observations: what the worker says they see ("I can see the kitchen is clean");
+- risks: safeguarding cues (``risks.find_cue``) and the practical risks of adults' and
+  housing work (falls, missed medication, damp, eviction, debt, isolation);
+- actions and next steps: commitments with owner and spoken date (``actions``).
+Every item quotes the sentence it rests on, attributed to the speaker's label or the name
+known for it, and cites that segment: it can hold no name, number or date its line lacks.
+Segments that are only greetings, thanks or backchannels are small talk, so the note can
+say what it covered. The model drafts the rest (the discussion) on top of these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from server.engines.sentences import split_sentences
+from server.notes.actions import find_commitments
+from server.notes.prompt import DraftItem
+from server.notes.risks import find_cue
+from server.notes.names import suggest_names
+from server.notes.schema import Person, Segment, merge_people
+
+# Professional roles: a speaker with one of these is a worker, whose lines give the
+# purpose and observations; everyone else's first-person lines are the person's voice.
+PROFESSIONAL = re.compile(
+    r"social worker|officer|visitor|nurse|gp|doctor|therapist|worker|practitioner|advocate|"
+    r"teacher|police|interpreter|manager|coordinator|co-ordinator|assessor|clinician|"
+    r"psychiatrist|psychologist|consultant|professional", re.I)
+
+_PURPOSE = re.compile(
+    r"\b(?:I'm|I am|we're|we are) (?:just )?(?:here|visiting|calling|popping in|round) "
+    r"(?:today |this \w+ )?(?:to|for|because|about)\b"
+    r"|\b(?:the )?(?:reason|purpose) (?:for|of) (?:my|our|the|this|today's) "
+    r"(?:visit|meeting|call|review|appointment)"
+    r"|\bI(?:'ve| have) (?:come|popped) (?:round |over |by |in )?(?:today )?(?:to|for|because)\b"
+    r"|\bthis (?:visit|meeting|review|call|appointment) is (?:about|to|for)\b"
+    r"|\b(?:today|this \w+),? (?:I|we)(?:'d| would) like to (?:talk|review|go|look|check|discuss)"
+    r"|\bwe(?:'re| are) (?:going to|here to|meeting to) (?:review|talk about|look at|discuss|"
+    r"go through|check)", re.I)
+_VOICE = re.compile(
+    r"\bI (?:really |just |still |do |don't |do not )?(?:want|wanna|wish|hope|prefer|miss|"
+    r"love|hate|like|enjoy|feel|felt|worry|need)\b(?! to (?:ask|check|say|tell|know|go now))"
+    r"|\bI(?:'d| would) (?:really )?(?:like|love|rather|prefer|hate)\b"
+    r"|\bI(?:'m| am) (?:so |really |very |a bit |quite |not )?(?:worried|scared|frightened|"
+    r"afraid|happy|unhappy|sad|lonely|angry|upset|anxious|stressed|struggling|fed up|"
+    r"desperate|exhausted|tired|managing|coping|not coping|ashamed|embarrassed)\b"
+    r"|\b(?:he|she|they) (?:says|said|keeps saying|told (?:me|us)) (?:that )?(?:he|she|they) "
+    r"(?:wants?|would like|doesn't want|does not want|misses|loves|hates|likes|is scared)",
+    re.I)
+_OBSERVED = re.compile(
+    r"\bI (?:can |could )?(?:see|saw|notice|noticed|observe|observed|can tell)\b"
+    r"(?! (?:you|what|if|how|why|whether|where|that you))"
+    r"|\b(?:the|his|her|their|your) (?:house|flat|home|room|bedroom|kitchen|fridge|garden|"
+    r"cupboards?|bathroom|living room|hallway|stairs) (?:is|was|looks?|looked|seems?|smells?|"
+    r"has|had|feels?)\b", re.I)
+# Risks a note records that are not live safeguarding flags.
+_PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
+    ("fall", "medium", r"\b(?:fell|fallen|falls?|falling) (?:over|down|again|twice|in|on|"
+                       r"out|at|last|this)\b|\bhad a fall\b"),
+    ("medication", "medium", r"\b(?:forgot|forget|forgets|forgetting|miss(?:ed|es|ing)?|"
+                             r"stopped|not taking|isn't taking|hasn't taken|run out of)\b"
+                             r"[\w\s']{0,20}\b(?:medication|medicine|tablets|pills|insulin|"
+                             r"meds|inhaler)"),
+    ("damp", "medium", r"\b(?:damp|mould|mold|leak(?:s|ing)?|condensation)\b"),
+    ("eviction", "high", r"\bevict\w*|\bsection 21\b|\bnotice to quit\b|\bpossession order\b"),
+    ("arrears", "medium", r"\barrears\b|\bbehind (?:on|with) (?:the |my |our )?(?:rent|bills|"
+                          r"payments)\b"),
+    ("debt", "medium", r"\b(?:in debt|debts?|bailiffs?|loan sharks?|payday loans?)\b"),
+    ("isolation", "medium", r"\b(?:lonely|isolated|on my own all|don't see anyone|"
+                            r"never see anyone|nobody visits)\b"),
+    ("memory", "medium", r"\b(?:confused|confusion|memory (?:is|has|problems)|forgetful|"
+                         r"wander(?:s|ed|ing) off|got lost)\b"),
+    ("low mood", "medium", r"\b(?:really low|very low|depressed|depression|can't cope|"
+                           r"cannot cope|not coping|panic attacks?)\b"),
+)
+_PRACTICAL = tuple((cue, sev, re.compile(p, re.I)) for cue, sev, p in _PRACTICAL_RISKS)
+_COMMITS = re.compile(r"\b(?:I'll|I will|we'll|we will|I'm going to|let's|refer\w*)\b", re.I)
+_HIGH_CUES = frozenset({"suicide", "self-harm", "violence", "domestic abuse", "sexual harm",
+                        "exploitation", "missing episode"})
+_SMALL_TALK = re.compile(
+    r"^(?:(?:hi|hello|hiya|hey|morning|afternoon|good (?:morning|afternoon|evening)|"
+    r"thanks?|thank you|cheers|bye|goodbye|see you|take care|ok|okay|oh|ah|yeah|yes|yep|"
+    r"no|nope|right|sure|great|lovely|brilliant|perfect|fine|good|cool|alright|all right|"
+    r"come in|come on in|nice to (?:meet|see) you|how are you|you too|me too|not bad|"
+    r"i'm fine|i'm good|i'm ok|mm+|hmm+|uh+|um+|er+|so|well|anyway|(?:so|very) much|"
+    r"both|all|again|for coming|for having me|sit down|have a seat|cup of tea|kettle'?s on|"
+    r"(?:it's|isn't it) (?:cold|warm|wet|raining|lovely) (?:out|outside|today)?)"
+    r"[\s,.!?'-]*)+$", re.I)
+
+
+@dataclass(frozen=True)
+class Facts:
+    items: tuple[DraftItem, ...]
+    small_talk: tuple[str, ...]   # segment ids judged small talk
+
+
+def worker_labels(segments: Sequence[Segment], speakers: Mapping[str, Person]) -> set[str]:
+    """Labels of the professionals: by role where known, else whoever states the purpose,
+    else whoever spoke first."""
+    known = {label for label, p in speakers.items() if p.role and PROFESSIONAL.search(p.role)}
+    if known:
+        return known
+    for seg in segments:
+        if _PURPOSE.search(seg.text):
+            return {seg.speaker}
+    return {segments[0].speaker} if segments else set()
+
+
+def known_people(segments: Sequence[Segment],
+                 confirmed: Mapping[str, Person]) -> dict[str, Person]:
+    """The worker's names, else the names and roles the talk suggests."""
+    suggested = {label: Person(s.name, s.role)
+                 for label, s in suggest_names(segments, confirmed).items()}
+    return merge_people(confirmed, suggested)
+
+
+def who(label: str, speakers: Mapping[str, Person]) -> str:
+    person = speakers.get(label)
+    return person.name if person is not None and person.name else (label or "Someone")
+
+
+def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
+               meeting_date: dt.date) -> Facts:
+    """Every fact the rules find, in transcript order, and the small-talk segments."""
+    workers = worker_labels(segments, speakers)
+    items: list[DraftItem] = []
+    small: list[str] = []
+    previous: Segment | None = None
+    for seg in segments:
+        found = _segment_facts(seg, previous, seg.speaker in workers, speakers, meeting_date)
+        items.extend(found)
+        if not found and is_small_talk(seg.text):
+            small.append(seg.segment_id)
+        previous = seg
+    return Facts(tuple(items), tuple(small))
+
+
+def is_small_talk(text: str) -> bool:
+    stripped = text.strip()
+    return not stripped or bool(_SMALL_TALK.match(stripped))
+
+
+def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
+                   speakers: Mapping[str, Person], meeting_date: dt.date) -> list[DraftItem]:
+    name = who(seg.speaker, speakers)
+    evidence = (seg.segment_id,)
+    items: list[DraftItem] = []
+    for c in find_commitments(seg, previous, speakers, meeting_date):
+        section = "actions" if c.kind == "action" else "next_steps"
+        items.append(DraftItem(section, c.text, evidence, owner=c.owner, due_text=c.due_words,
+                               due=c.due))
+    for sentence in split_sentences(seg.text):
+        if sentence.rstrip().endswith("?"):
+            continue  # a question asserts nothing; a screening question is not a disclosure
+        if by_worker:
+            item = _worker_fact(name, sentence, evidence)
+        else:
+            item = _person_fact(name, sentence, evidence)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def _worker_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftItem | None:
+    """A worker's line: why they came, what they saw, or a safeguarding cue they voice
+    (not the practical risks they name while planning what to do about them)."""
+    if _PURPOSE.search(sentence):
+        return DraftItem("purpose", _quote(name, "said", sentence), evidence)
+    if _OBSERVED.search(sentence):
+        return DraftItem("observations", _quote(name, "observed", sentence), evidence)
+    cue = find_cue(sentence)
+    if cue is not None and not _COMMITS.search(sentence):
+        severity = "high" if cue[0] in _HIGH_CUES else "medium"
+        return DraftItem("risks", _quote(name, "said", sentence), evidence, severity=severity)
+    return None
+
+
+def _person_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftItem | None:
+    """Anyone else's line: a risk they disclose, else their own wishes and feelings."""
+    risk = _risk(sentence)
+    if risk is not None:
+        return DraftItem("risks", _quote(name, "said", sentence), evidence, severity=risk)
+    if _VOICE.search(sentence):
+        return DraftItem("voice_of_person", _quote(name, "said", sentence), evidence)
+    return None
+
+
+def _risk(sentence: str) -> str | None:
+    """The severity of the risk a sentence discloses, if any."""
+    found = find_cue(sentence)
+    if found is not None:
+        return "high" if found[0] in _HIGH_CUES else "medium"
+    for _, severity, pattern in _PRACTICAL:
+        if pattern.search(sentence):
+            return severity
+    return None
+
+
+def _quote(name: str, verb: str, sentence: str) -> str:
+    text = sentence.strip().strip('"')
+    return f'{name} {verb}: "{text}"'

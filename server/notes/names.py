@@ -1,0 +1,307 @@
+"""Suggested names and roles for speaker labels, from self-introductions and forms of address.
+
+People in a meeting say who they are ("Hi, I'm Sarah, the social worker", "it's Sam from
+housing", "I'm Jayden's mum") and call each other by name ("Come in, Jo.", "Thanks, Sarah.").
+After every final line the server offers, per diarisation label, a name and role with the line
+it rests on, so the worker can confirm it instead of typing it. A suggestion is never a name
+until confirmed, and labels can be wrong, so the rules lean towards saying nothing:
+
+- a self-introduction by the line's own speaker is strong evidence; being addressed only names
+  the next different speaker (within two lines), and only where no self-introduction did;
+- one label introducing two different people gets nothing (diarisation merged them);
+- a name claimed by two labels stays with the stronger, then earlier, claim;
+- a role is taken only when said of oneself ("I'm his mum", not "I'm worried about his mum").
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from server.notes.schema import Person, Segment
+
+
+@dataclass(frozen=True)
+class NameSuggestion:
+    speaker: str      # the label, e.g. "S2"
+    name: str         # "" when only a role is known
+    role: str         # "" when unknown
+    segment_id: str   # the line the name (or, with no name, the role) came from
+
+    def to_wire(self) -> dict[str, str]:
+        return {"name": self.name, "role": self.role, "segment_id": self.segment_id}
+
+
+@dataclass(frozen=True)
+class _Claim:
+    speaker: str
+    value: str        # a name or a role
+    segment_id: str
+    index: int        # position in the transcript: the earlier line wins ties
+    strength: int
+
+
+_ADDRESS, _SELF, _CONFIRMED = 1, 2, 3
+
+_UP, _LO = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_WORD = rf"(?:Mc|Mac|O['’]|D['’])?[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?"
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr"})
+# The lookahead refuses a name glued to "'s": "I'm Jayden's mum" names nobody.
+_NAME = rf"(?P<name>(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?{_WORD}(?:\s+{_WORD})?)(?![\w'’-])"
+
+_COMMON = frozenset("""
+a about actually afraid after afternoon again ah alright all also always am an and angry annoyed
+any anyway are around as at away awful back bad basically be been best better bit bless both
+bored brilliant busy but by bye can cheers come coming cool could dad daddy darling dear doing
+done down even evening ever every everybody everyone everything exactly fab fine finished first
+for free from gonna gosh god going gone good goodbye gran grandad grandma granny great guys had
+half happy hard has have he hello her here hey hi him his hiya hold home how hungry i if in into
+is it its jesus just keen kind late later let like listen little look lord lost lots love lovely
+mam mate maybe me mom more morning most much mum mummy must my myself nan nana nearly need never
+new next nice no nobody not nothing now of off oh ok okay old on once one only or our out over
+perfect please pleased pretty quite rather ready right sad same scared see she sick since sir so
+some someone something sorry still stressed struggling sure sweetheart take tell thank thanks
+that the their them then there these they this those though tired to today tomorrow tonight too
+uncle up upset us very wait want was we well were what when where which while who why with
+worried would wow yeah yes yesterday yet you your yours son babe christ doctor nurse officer
+christmas easter summer winter spring autumn english british scottish welsh irish polish
+romanian muslim christian catholic jewish hindu sikh
+""".split()) | {n.lower() for n in (*calendar.day_name, *calendar.month_name) if n}
+_COMMON_ENDINGS = ("ally", "ously", "tely", "ntly", "fully", "stly", "ssly", "ively", "ingly")
+
+_ROLES: tuple[tuple[str, str], ...] = (
+    (r"family support worker", "family support worker"), (r"support worker", "support worker"),
+    (r"social worker", "social worker"), (r"housing officer", "housing officer"),
+    (r"health visitor", "health visitor"), (r"school nurse", "school nurse"),
+    (r"community nurse", "community nurse"), (r"occupational therapist", "occupational therapist"),
+    (r"key ?worker", "key worker"), (r"police officer", "police officer"),
+    (r"foster (?:carer|mum|dad|parent)", "foster carer"), (r"carer", "carer"),
+    (r"advocate", "advocate"), (r"(?:class |head ?)?teacher", "teacher"), (r"GP", "GP"),
+    (r"interpreter", "interpreter"), (r"step ?(?:mum|mother)", "stepmother"),
+    (r"step ?(?:dad|father)", "stepfather"), (r"mum|mam|mom|mummy|mother", "mother"),
+    (r"dad|daddy|father", "father"), (r"uncle", "uncle"),
+    (r"nan|nana|nanna|gran|granny|grandma|grandmother", "grandmother"),
+    (r"grandad|granddad|grandpa|grandfather", "grandfather"),
+    (r"aunt|auntie|aunty", "aunt"), (r"sister", "sister"), (r"brother", "brother"),
+)
+_ORGS: tuple[tuple[str, str], ...] = (
+    (r"(?:the\s+)?(?:council['’]?s?\s+)?housing(?:\s+(?:team|department|office|association))?",
+     "housing officer"),
+    (r"(?:the\s+)?(?:children['’]?s\s+(?:services|social\s+care)|social\s+(?:services|care))",
+     "social worker"),
+    (r"(?:the\s+)?family\s+support(?:\s+(?:team|service))?", "family support worker"),
+    (r"(?:the\s+)?health\s+visiting(?:\s+team)?", "health visitor"),
+    (r"(?:the\s+)?police", "police officer"),
+)
+_ROLE = rf"(?P<role>(?i:{'|'.join(p for p, _ in _ROLES)}))(?![\w'’-])"
+_ORG = rf"(?P<org>(?i:{'|'.join(p for p, _ in _ORGS)}))(?![\w'’-])"
+_DET = rf"(?:(?i:the|your|a|an|his|her|their)|{_WORD}['’]s)\s+"
+_MOD = r"(?:[a-z]+\s+)??"     # lazy, so "family support worker" is not cut to "support worker"
+_I_AM = r"\b(?i:i['’]m|i\s+am)\s+"
+
+_INTROS = (
+    re.compile(rf"\b(?i:i['’]m|i\s+am|my\s+name\s+is|my\s+name['’]s|call\s+me)\s+{_NAME}"),
+    re.compile(rf"\b(?i:it['’]s)\s+{_NAME}(?=,?\s+from\s)"),
+    # A bare "This is Jayden." usually presents someone else, so it needs a "from"/"here".
+    re.compile(rf"\b(?i:this\s+is)\s+{_NAME}(?=,?\s+(?:from|at)\s|\s+(?:here|speaking)\b)"),
+    re.compile(rf"^\W*(?:(?i:hi|hello|hiya|hey|morning)\W+)?{_NAME}\s+(?i:here|speaking)\b"
+               r"(?=\s*(?:[.!?;]|$)|,?\s+(?:from|at)\s)"),
+)
+_SELF_ROLES = (
+    re.compile(rf"{_I_AM}(?:(?i:also|just|actually)\s+)?{_DET}{_MOD}{_ROLE}"),
+    re.compile(rf"{_I_AM}(?i:from|with)\s+{_ORG}"),
+    re.compile(rf"\b(?i:i\s+work)\s+(?i:for|in|with|at)\s+{_ORG}"),
+    re.compile(rf"\b(?i:i\s+work\s+as)\s+(?:(?i:the|a|an)\s+)?{_MOD}{_ROLE}"),
+)
+_APPOSITIONS = (   # what may follow a self-introduced name: "I'm Sarah, the social worker"
+    re.compile(rf",?\s+(?i:from|at)\s+{_ORG}"),
+    re.compile(rf",\s+(?:(?i:and)\s+)?(?:{_DET}{_MOD})?{_ROLE}"),
+)
+_REPORTED = re.compile(r"\b(?:said|says|saying|told\s+\w+|tells\s+\w+|asked|goes)\W*$", re.I)
+
+_STRONG = (r"hi|hiya|hello|hey|morning|afternoon|evening|good\s+(?:morning|afternoon|evening)|"
+           r"thanks|thank\s+you|cheers|bye|goodbye|see\s+you|welcome|come\s+(?:on\s+)?in|"
+           r"sit\s+down|take\s+care|(?:nice|lovely|pleased|good|great)\s+to\s+(?:meet|see)\s+you")
+_WEAK = r"so|well|oh|ah|and|now|yes|yeah|no|right|ok|okay|alright|sorry"
+_OPENER = re.compile(rf"^\W*(?:(?P<g>(?i:{_STRONG}|{_WEAK}))\W+?)?{_NAME}(?P<tail>\s*[,!?.]|\s*$)")
+_CLOSER = re.compile(rf"(?:(?P<before>[\w'’]+)?,\s*|\b(?P<g>(?i:{_STRONG}))\s+){_NAME}\s*[.!?]*$")
+_GREETING_START = re.compile(rf"^\W*(?i:{_STRONG})\b")
+_TO_YOU = re.compile(r"\byou(?:r|rself)?\b|\?\s*$", re.I)
+_IMPERATIVES = frozenset("come sit say tell look go stop put have take give let wait listen hang "
+                         "hold get pop grab help show try".split())
+_PERSON_NOUNS = frozenset("sister brother son daughter friend partner husband wife boyfriend "
+                          "girlfriend neighbour cousin nephew niece baby child kid".split())
+_SENTENCES = re.compile(r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<=[.!?])\s+")
+
+
+def _is_common(word: str) -> bool:
+    low = word.lower()
+    return low in _COMMON or (len(low) >= 6 and low.endswith(_COMMON_ENDINGS + ("ing",)))
+
+
+def _clean(raw: str) -> str:
+    """The name as spoken, without punctuation, possessive or trailing common words; "" if none."""
+    words = re.sub(r"['’]s$", "", raw.strip().strip(",.!?;:")).split()
+    titled = bool(words) and words[0].rstrip(".").lower() in _TITLES
+    kept = words[:1] if titled else []
+    for word in words[len(kept):]:
+        if _is_common(word):
+            break
+        kept.append(word)
+    return " ".join(kept) if len(kept) > int(titled) else ""
+
+
+def _same_person(a: str, b: str) -> bool:
+    wa, wb = ([w.rstrip(".").lower() for w in name.split()] for name in (a, b))
+    if wa[0] in _TITLES or wb[0] in _TITLES:
+        return wa[-1] == wb[-1]
+    return wa[0] == wb[0]
+
+
+def _reported(text: str, start: int) -> bool:
+    return bool(_REPORTED.search(text[max(0, start - 30):start]))
+
+
+def _canonical(match: re.Match[str]) -> str:
+    groups = match.groupdict()
+    said, table = (groups["role"], _ROLES) if groups.get("role") else (groups["org"], _ORGS)
+    return next(role for pattern, role in table if re.fullmatch(pattern, said, re.I))
+
+
+def _introductions(text: str) -> list[tuple[str, int]]:
+    """(name, end of the introduction) for each way the speaker says who they are."""
+    found: list[tuple[int, str, int]] = []
+    for pattern in _INTROS:
+        for m in pattern.finditer(text):
+            name = _clean(m.group("name"))
+            if name and not _reported(text, m.start()):
+                found.append((m.start(), name, m.end()))
+    return [(name, end) for _, name, end in sorted(found)]
+
+
+def _own_role(text: str, intro_ends: Iterable[int]) -> str:
+    for end in intro_ends:
+        for pattern in _APPOSITIONS:
+            if m := pattern.match(text, end):
+                return _canonical(m)
+    for pattern in _SELF_ROLES:
+        for m in pattern.finditer(text):
+            if not _reported(text, m.start()):
+                return _canonical(m)
+    return ""
+
+
+def _speaks_to(sentence: str, after: int) -> bool:
+    """Whether the sentence is put to someone: "you", a question, or an imperative."""
+    rest = sentence[after:].split()
+    return bool(_TO_YOU.search(sentence)) or (bool(rest) and rest[0].lower() in _IMPERATIVES)
+
+
+def _addressed(text: str) -> list[str]:
+    """Names the line opens or closes by calling someone."""
+    sentences = _SENTENCES.split(text.strip())
+    found: list[str] = []
+    first, last = sentences[0], sentences[-1]
+    if m := _OPENER.match(first):
+        greeted = m.group("g") is not None and re.fullmatch(_STRONG, m.group("g"), re.I)
+        # A lone "Tea?" is an offer, not a call: a bare name needs words after it, or "!".
+        said_more = m.group("g") is not None or bool(first[m.end():].strip())
+        if greeted or "!" in m.group("tail") or (said_more and _speaks_to(first, m.end())):
+            found.append(m.group("name"))
+    if (m := _CLOSER.search(last)) and not _apposition(m.group("before")):
+        if m.group("g") or _GREETING_START.match(last) or _speaks_to(last, 0):
+            found.append(m.group("name"))
+    names = [name for name in map(_clean, found) if name]
+    return list(dict.fromkeys(names))
+
+
+def _apposition(before: str | None) -> bool:
+    """"my sister, Michelle": a comma after a person noun introduces, it does not call."""
+    word = (before or "").lower()
+    return word in _PERSON_NOUNS or bool(re.fullmatch(_ROLE, word))
+
+
+def _next_other(segments: Sequence[Segment], i: int) -> str | None:
+    for seg in segments[i + 1:i + 3]:
+        if seg.speaker != segments[i].speaker:
+            return seg.speaker
+    return None
+
+
+def _gather(segments: Sequence[Segment]) -> tuple[list[_Claim], list[_Claim], list[_Claim]]:
+    intros: list[_Claim] = []
+    addresses: list[_Claim] = []
+    roles: list[_Claim] = []
+    for i, seg in enumerate(segments):
+        own = _introductions(seg.text)
+        intros += [_Claim(seg.speaker, name, seg.segment_id, i, _SELF) for name, _ in own]
+        if role := _own_role(seg.text, (end for _, end in own)):
+            roles.append(_Claim(seg.speaker, role, seg.segment_id, i, _SELF))
+        if (target := _next_other(segments, i)) is None:
+            continue
+        for name in _addressed(seg.text):
+            if not any(_same_person(name, mine) for mine, _ in own):
+                addresses.append(_Claim(target, name, seg.segment_id, i, _ADDRESS))
+    return intros, addresses, roles
+
+
+def _by_label(claims: Iterable[_Claim]) -> dict[str, list[_Claim]]:
+    grouped: defaultdict[str, list[_Claim]] = defaultdict(list)
+    for claim in claims:
+        grouped[claim.speaker].append(claim)
+    return grouped
+
+
+def _agreeing(claims: list[_Claim]) -> _Claim | None:
+    """The fullest of names that all name one person; None when they disagree."""
+    if any(not _same_person(a.value, b.value) for a in claims for b in claims):
+        return None
+    return min(claims, key=lambda c: (-len(c.value.split()), c.index))
+
+
+def _unique(claims: Iterable[_Claim]) -> list[_Claim]:
+    """Each name for one label only: the strongest claim, then the earliest, keeps it."""
+    kept: list[_Claim] = []
+    for claim in sorted(claims, key=lambda c: (-c.strength, c.index)):
+        if not any(_same_person(claim.value, k.value) for k in kept):
+            kept.append(claim)
+    return kept
+
+
+def _resolve_names(intros: list[_Claim], addresses: list[_Claim],
+                   confirmed: Mapping[str, Person]) -> tuple[dict[str, _Claim], set[str]]:
+    """Winning name claims by label, and the labels that introduced two people."""
+    best = {label: _agreeing(claims) for label, claims in _by_label(intros).items()}
+    merged = {label for label, claim in best.items() if claim is None}
+    winners = [claim for claim in best.values() if claim is not None]
+    held = [_Claim(label, p.name, "", -1, _CONFIRMED) for label, p in confirmed.items() if p.name]
+    kept = _unique(held + winners)
+    taken = {c.speaker for c in intros} | set(confirmed)
+    open_ = [a for a in addresses if a.speaker not in taken
+             and not any(_same_person(a.value, k.value) for k in kept)]
+    called = [pick for claims in _by_label(open_).values() if (pick := _agreeing(claims))]
+    return {c.speaker: c for c in kept + _unique(called)}, merged
+
+
+def suggest_names(segments: Sequence[Segment],
+                  confirmed: Mapping[str, Person] | None = None) -> dict[str, NameSuggestion]:
+    """Suggestions by speaker label, from self-introductions and forms of address."""
+    confirmed = confirmed or {}
+    intros, addresses, roles = _gather(segments)
+    names, merged = _resolve_names(intros, addresses, confirmed)
+    own_roles = {label: claims for label, claims in _by_label(roles).items()
+                 if len({c.value for c in claims}) == 1}
+    out: dict[str, NameSuggestion] = {}
+    for label in dict.fromkeys(seg.speaker for seg in segments):
+        if not label or label in confirmed or label in merged:   # "": no diarisation label
+            continue
+        role = own_roles.get(label, [])
+        if (name := names.get(label)) is not None:
+            out[label] = NameSuggestion(label, name.value, role[0].value if role else "",
+                                        name.segment_id)
+        elif role:
+            out[label] = NameSuggestion(label, "", role[0].value, role[0].segment_id)
+    return out

@@ -1,0 +1,199 @@
+"""The rules' facts and what the note does with them: every item quoted from its own line,
+attributed to its speaker, owners and dates from the words, coverage accounted for, and
+nothing from the prompt or from nowhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from server.notes.drafting import DraftReply, DraftRequest, IncrementalNote, NoteOptions
+from server.notes.evidence import EvidenceChecker
+from server.notes.facts import find_facts, known_people, worker_labels
+from server.notes.prompt import SYSTEM_PROMPT, DraftItem, echoes_prompt
+from server.notes.schema import SECTIONS, MeetingInfo, Person, Segment
+
+TUESDAY = dt.date(2026, 12, 1)
+VISIT = [
+    ("S1", "Hi, I'm Priya, the social worker from children's services."),
+    ("S2", "Come in. I'm Kelly, Mason's mum."),
+    ("S1", "Thanks Kelly. I'm here to review the plan since the last core group."),
+    ("S2", "Lovely, thanks."),
+    ("S2", "The rent is £1,240.50 behind and the landlord has given us a notice to quit."),
+    ("S3", "I want to stay at my school. I miss my dad."),
+    ("S1", "I can see the kitchen has food in the cupboards and the heating is on."),
+    ("S3", "Sometimes I think about hurting myself when they argue."),
+    ("S1", "Have you ever felt like hurting yourself before?"),
+    ("S1", "I'll ring the school on Monday morning about Mason's attendance."),
+    ("S2", "And I will take him to the GP by the 12th."),
+    ("S1", "I'll come back in two weeks to see how things are."),
+    ("S2", "OK. Bye."),
+]
+
+
+def segments(script=VISIT) -> list[Segment]:
+    return [Segment(f"s_{i}", who, 2.0 * i, 2.0 * i + 1.5, text)
+            for i, (who, text) in enumerate(script, 1)]
+
+
+def facts_by_section(script=VISIT, confirmed=None):
+    segs = segments(script)
+    people = known_people(segs, confirmed or {})
+    found = find_facts(segs, people, TUESDAY)
+    by_section: dict[str, list[DraftItem]] = {}
+    for item in found.items:
+        by_section.setdefault(item.section, []).append(item)
+    return segs, people, found, by_section
+
+
+def test_names_come_from_the_meeting_and_the_worker_from_their_role():
+    segs, people, _, _ = facts_by_section()
+    assert people["S1"] == Person("Priya", "social worker")
+    assert people["S2"].name == "Kelly" and people["S2"].role == "mother"
+    assert worker_labels(segs, people) == {"S1"}
+
+
+def test_each_kind_of_fact_is_found_and_quotes_its_own_line():
+    segs, _, _, found = facts_by_section()
+    text = {seg.segment_id: seg.text for seg in segs}
+    assert [i.evidence for i in found["purpose"]] == [("s_3",)]
+    assert [i.evidence for i in found["observations"]] == [("s_7",)]
+    assert [i.evidence for i in found["voice_of_person"]] == [("s_6",), ("s_6",)]
+    risks = {i.evidence[0]: i.severity for i in found["risks"]}
+    assert risks == {"s_5": "high", "s_8": "high"}   # eviction, self-harm
+    for item in found["purpose"] + found["risks"] + found["voice_of_person"]:
+        quoted = item.text.split(': "', 1)[1].rstrip('"')
+        assert quoted in text[item.evidence[0]]      # the line's own words, never new ones
+
+
+def test_a_screening_question_is_not_a_disclosure():
+    _, _, _, found = facts_by_section()
+    assert all(i.evidence != ("s_9",) for items in found.values() for i in items)
+
+
+def test_owner_and_due_come_from_the_words_resolved_against_the_meeting_date():
+    _, _, _, found = facts_by_section()
+    actions = {i.evidence[0]: i for i in found["actions"]}
+    assert actions["s_10"].owner == "Priya" and actions["s_10"].due_text
+    assert actions["s_11"].owner == "Kelly" and actions["s_11"].due_text
+    (visit,) = found["next_steps"]
+    assert visit.evidence == ("s_12",)
+
+
+def test_the_note_resolves_dates_and_marks_suggested_attendees():
+    segs = segments()
+    note = IncrementalNote(NoModel(), None, NoteOptions(rule_facts=True))
+    note.add_segments(segs)
+    wire = note.finish(MeetingInfo("m_1", "Visit", TUESDAY, 30.0, {})).to_wire()
+    dues = {a["evidence"][0]: a["due"] for a in wire["actions"]}
+    assert dues["s_10"] == "2026-12-07" and dues["s_11"] == "2026-12-12"
+    owners = {a["evidence"][0]: a["owner"] for a in wire["actions"]}
+    assert owners == {"s_10": "Priya", "s_11": "Kelly"}
+    attendees = {a["speaker"]: a for a in wire["attendees"]}
+    assert attendees["S1"] == {"speaker": "S1", "name": "Priya", "role": "social worker",
+                               "suggested": True}
+    assert wire["next_steps"][0]["evidence"] == ["s_12"]
+
+
+def test_a_confirmed_name_wins_over_the_suggestion_and_is_not_marked():
+    segs = segments()
+    note = IncrementalNote(NoModel(), None)
+    note.add_segments(segs)
+    wire = note.finish(MeetingInfo("m_1", "Visit", TUESDAY, 30.0,
+                                   {"S1": Person("Priya Shah", "social worker")})).to_wire()
+    first = next(a for a in wire["attendees"] if a["speaker"] == "S1")
+    assert first["name"] == "Priya Shah" and first["suggested"] is False
+    assert any(a["owner"] == "Priya Shah" for a in wire["actions"])
+
+
+def test_unnamed_speakers_are_named_by_label_never_guessed():
+    script = [("S1", "I'm here to check how the new carers are getting on."),
+              ("S2", "I feel a lot better since they started."),
+              ("S1", "I'll phone the agency on Friday.")]
+    segs = segments(script)
+    found = find_facts(segs, known_people(segs, {}), TUESDAY)
+    voice = next(i for i in found.items if i.section == "voice_of_person")
+    assert voice.text.startswith('S2 said: "I feel')
+    action = next(i for i in found.items if i.section == "actions")
+    assert action.owner == "S1"
+
+
+def test_coverage_counts_substantive_segments_and_names_the_small_talk():
+    note = IncrementalNote(NoModel(), None)
+    note.add_segments(segments())
+    wire = note.finish(MeetingInfo("m_1", "Visit", TUESDAY, 30.0, {})).to_wire()
+    coverage = wire["coverage"]
+    assert "s_4" in coverage["small_talk"] and "s_13" in coverage["small_talk"]
+    assert coverage["segments"] == len(VISIT) - len(coverage["small_talk"])
+    cited = {sid for section in SECTIONS for item in wire[section] for sid in item["evidence"]}
+    assert coverage["cited"] == len(cited - set(coverage["small_talk"]))
+
+
+def test_the_prompt_has_no_worked_example_to_copy():
+    assert "Example" not in SYSTEM_PROMPT and "[1]" not in SYSTEM_PROMPT
+
+
+def test_an_item_repeating_the_prompt_is_an_echo():
+    assert echoes_prompt("Kelly said a topic discussed and what each person said.",
+                         "Kelly: the rent is behind")
+    assert not echoes_prompt("Kelly said the rent is £1,240.50 behind.",
+                             "Kelly: The rent is £1,240.50 behind and the landlord")
+
+
+class EchoingModel:
+    """A model that copies its instructions, invents a sum, and puts one person's words in
+    another's mouth, beside one sound item."""
+
+    model_name = "echoing"
+
+    def draft(self, request: DraftRequest) -> DraftReply:
+        import json
+        items = [
+            {"kind": "discussion", "text": "Priya said one fact per item in one short sentence.",
+             "lines": [3]},
+            {"kind": "discussion", "text": "Kelly said the rent is £2,000 behind.", "lines": [5]},
+            {"kind": "discussion", "text": "Priya said the rent is behind and there is a "
+             "notice to quit.", "lines": [5]},
+            {"kind": "discussion", "text": "Kelly said the landlord has given a notice to "
+             "quit because the rent is behind.", "lines": [5]},
+        ]
+        return DraftReply(json.dumps({"items": items}), 10, 0, 10, 0.0, 0.0, False)
+
+
+class NoModel:
+    model_name = "none"
+
+    def draft(self, request: DraftRequest) -> DraftReply:
+        return DraftReply('{"items": []}', 10, 0, 1, 0.0, 0.0, False)
+
+
+class WordsOnly:
+    """An embedder stand-in: cosine from shared words, enough to run the checker."""
+
+    def encode(self, texts):
+        import numpy as np
+        vocab = sorted({w for t in texts for w in t.lower().split()})
+        rows = np.array([[t.lower().split().count(w) for w in vocab] for t in texts], float)
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+
+
+def test_echoes_invented_sums_and_misattribution_never_reach_the_note():
+    note = IncrementalNote(EchoingModel(), EvidenceChecker(WordsOnly()),
+                           NoteOptions(min_chunk_words=10_000, rule_facts=False))
+    note.set_speakers({"S1": Person("Priya", "social worker"), "S2": Person("Kelly", "mother")})
+    note.add_segments(segments())
+    wire = note.finish(MeetingInfo("m_1", "Visit", TUESDAY, 30.0,
+                                   {"S1": Person("Priya", "social worker"),
+                                    "S2": Person("Kelly", "mother")})).to_wire()
+    texts = [item["text"] for section in SECTIONS for item in wire[section]]
+    assert not any("one fact per item" in t for t in texts + wire["unsupported"])
+    assert not any("2,000" in t for t in texts + wire["unsupported"])
+    assert not any(t.startswith("Priya said the rent") for t in texts)
+    assert any(t.startswith("Kelly said the landlord") for t in texts)
+
+
+def test_a_safeguarding_word_its_lines_do_not_hold_is_invented():
+    checker = EvidenceChecker(WordsOnly())
+    segs = {s.segment_id: s for s in segments()}
+    item = DraftItem("discussion", "Kelly said she has been hurting herself.", ("s_5",))
+    _, problem = checker.check(item, segs, {"S2": Person("Kelly", "mother")})
+    assert problem is not None and "safeguarding" in problem

@@ -1,0 +1,207 @@
+"""Name and role suggestions from self-introductions and forms of address."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.notes.names import NameSuggestion, suggest_names
+from server.notes.schema import Person, Segment
+
+
+def lines(*spoken: tuple[str, str]) -> list[Segment]:
+    """Segments s_1, s_2, ... from (speaker, text) pairs, four seconds apart."""
+    return [Segment(f"s_{i}", speaker, 4.0 * i, 4.0 * i + 3.5, text)
+            for i, (speaker, text) in enumerate(spoken, start=1)]
+
+
+def one(text: str, speaker: str = "S1") -> dict[str, NameSuggestion]:
+    return suggest_names(lines((speaker, text)))
+
+
+@pytest.mark.parametrize(("text", "name", "role"), [
+    ("Hi, I'm Sarah, the social worker from children's services.", "Sarah", "social worker"),
+    ("Hello, it's Sam from housing.", "Sam", "housing officer"),
+    ("My name's Donna, I'm Jayden's mum.", "Donna", "mother"),
+    ("My name is Sarah Collins.", "Sarah Collins", ""),
+    ("I am Priya, the interpreter.", "Priya", "interpreter"),
+    ("This is Sam from housing, is Donna in?", "Sam", "housing officer"),
+    ("Hi, Jo here, from the family support team.", "Jo", "family support worker"),
+    ("Sam speaking.", "Sam", ""),
+    ("It's Josephine really, but call me Jo.", "Jo", ""),
+    ("I'm Tom, the school nurse.", "Tom", "school nurse"),
+    ("I'm Mary-Jane, his aunt.", "Mary-Jane", "aunt"),
+    ("I'm O'Neill, Jayden's GP.", "O'Neill", "GP"),
+    ("I'm Sarah and I'm your social worker.", "Sarah", "social worker"),
+])
+def test_self_introductions_name_the_speaker(text: str, name: str, role: str) -> None:
+    assert one(text) == {"S1": NameSuggestion("S1", name, role, "s_1")}
+
+
+@pytest.mark.parametrize(("text", "role"), [
+    ("I'm the health visitor.", "health visitor"),
+    ("I'm his dad.", "father"),
+    ("I'm his mother, yes.", "mother"),
+    ("I'm his nan, I have him at weekends.", "grandmother"),
+    ("I'm his uncle.", "uncle"),
+    ("I'm Jayden's foster carer.", "foster carer"),
+    ("I'm a family support worker.", "family support worker"),
+    ("I'm from housing.", "housing officer"),
+    ("I'm the police officer who came out on Friday.", "police officer"),
+    ("I work as a key worker at the hostel.", "key worker"),
+])
+def test_a_role_said_of_oneself_is_a_suggestion_without_a_name(text: str, role: str) -> None:
+    assert one(text) == {"S1": NameSuggestion("S1", "", role, "s_1")}
+
+
+@pytest.mark.parametrize("text", [
+    "I'm fine, thanks.",
+    "I'm Fine.",
+    "I'm from Leeds originally.",
+    "I'm sorry, I didn't catch that.",
+    "I'm Sorry about that.",
+    "I'm Not sure.",
+    "I'm Worried about him.",
+    "I'm Going to the shop later.",
+    "I'm here to help.",
+    "It's Monday, isn't it?",
+    "This is Jayden's room.",
+    "This is Jayden, my son.",          # presents someone else
+    "I'm Polish.",
+    "I'm worried about his mum.",       # a relation, but not of the speaker
+    "The social worker's here.",
+    "She said I'm his mum.",            # reported speech
+    "I'm a bit early.",
+])
+def test_false_friends_suggest_nothing(text: str) -> None:
+    assert one(text) == {}
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Come in, Jo.", "Jo"),
+    ("Thanks, Sarah.", "Sarah"),
+    ("Thanks Sarah.", "Sarah"),
+    ("Hi Jo", "Jo"),
+    ("Jo, can you pass me that form?", "Jo"),
+    ("How are you, Mrs Okafor?", "Mrs Okafor"),
+    ("Jayden! The social worker's here.", "Jayden"),
+    ("See you next week, Donna!", "Donna"),
+])
+def test_being_addressed_names_the_next_speaker(text: str, name: str) -> None:
+    got = suggest_names(lines(("S1", text), ("S2", "Yes.")))
+    assert got == {"S2": NameSuggestion("S2", name, "", "s_1")}
+
+
+@pytest.mark.parametrize("text", [
+    "Sorry, can you say that again?",
+    "Honestly, do you think so?",
+    "Lovely, thank you.",
+    "Right, shall we start?",
+    "Thanks, Mum.",
+    "Jayden, he's been struggling.",    # talks about him, not to him
+    "I went with my sister, Michelle.",
+    "Did you ring my sister, Michelle?",
+    "Hi, Sarah here.",                   # the speaker's own name, not the listener's
+    "Sugar?",
+])
+def test_lines_that_do_not_call_anyone_name_nobody_else(text: str) -> None:
+    assert "S2" not in suggest_names(lines(("S1", text), ("S2", "Yes.")))
+
+
+def test_the_address_goes_to_the_next_different_speaker_within_two_lines() -> None:
+    segs = lines(("S1", "Come in, Jo."), ("S1", "Sit wherever you like."), ("S3", "Thanks."),
+                 ("S2", "Hello."))
+    assert suggest_names(segs) == {"S3": NameSuggestion("S3", "Jo", "", "s_1")}
+
+
+def test_an_address_with_no_other_speaker_in_the_next_two_lines_names_nobody() -> None:
+    segs = lines(("S1", "Come in, Jo."), ("S1", "Sit down."), ("S1", "Tea?"), ("S2", "Yes."))
+    assert suggest_names(segs) == {}
+
+
+def test_a_self_introduction_beats_being_addressed() -> None:
+    segs = lines(("S1", "Hi Jo, come in."), ("S2", "Actually I'm Joanne, from housing."))
+    assert suggest_names(segs) == {"S2": NameSuggestion("S2", "Joanne", "housing officer", "s_2")}
+
+
+def test_an_address_keeps_the_role_the_speaker_gave() -> None:
+    segs = lines(("S2", "I'm his mum."), ("S1", "Thanks, Donna."), ("S2", "That's OK."))
+    assert suggest_names(segs) == {"S2": NameSuggestion("S2", "Donna", "mother", "s_2")}
+
+
+def test_one_label_introducing_two_people_gets_nothing() -> None:
+    segs = lines(("S1", "I'm Sarah, the social worker."), ("S2", "Hello."),
+                 ("S1", "And I'm Michelle from housing."))
+    assert suggest_names(segs) == {}
+
+
+def test_the_same_first_name_twice_is_one_person_and_the_fuller_name_wins() -> None:
+    segs = lines(("S1", "I'm Sarah."), ("S2", "Hello."), ("S1", "Sorry, my name is Sarah Collins."))
+    assert suggest_names(segs) == {"S1": NameSuggestion("S1", "Sarah Collins", "", "s_3")}
+
+
+def test_two_labels_introducing_the_same_name_keep_it_for_the_earlier() -> None:
+    segs = lines(("S1", "I'm Sarah."), ("S3", "I'm Sarah, the advocate."))
+    assert suggest_names(segs) == {"S1": NameSuggestion("S1", "Sarah", "", "s_1"),
+                                   "S3": NameSuggestion("S3", "", "advocate", "s_2")}
+
+
+def test_a_name_addressed_to_one_label_and_introduced_by_another_goes_to_the_introducer() -> None:
+    segs = lines(("S1", "Thanks, Sarah."), ("S2", "No problem."), ("S3", "I'm Sarah."))
+    assert suggest_names(segs) == {"S3": NameSuggestion("S3", "Sarah", "", "s_3")}
+
+
+def test_the_same_name_addressed_to_two_labels_stays_with_the_earlier_line() -> None:
+    segs = lines(("S1", "Hi Jo."), ("S2", "Hi."), ("S1", "Thanks, Jo."), ("S3", "OK."))
+    assert suggest_names(segs) == {"S2": NameSuggestion("S2", "Jo", "", "s_1")}
+
+
+def test_two_different_names_addressed_to_one_label_name_nobody() -> None:
+    segs = lines(("S1", "Hi Jo."), ("S2", "Hi."), ("S1", "Thanks, Sam."), ("S2", "OK."))
+    assert suggest_names(segs) == {}
+
+
+def test_confirmed_labels_get_no_suggestion_and_their_names_are_taken() -> None:
+    segs = lines(("S1", "I'm Sarah, the social worker."), ("S2", "Thanks, Sarah."),
+                 ("S3", "No problem."), ("S2", "I'm his mum."))
+    got = suggest_names(segs, {"S1": Person("Sarah", "social worker")})
+    assert got == {"S2": NameSuggestion("S2", "", "mother", "s_4")}
+    assert suggest_names(segs) == {"S1": NameSuggestion("S1", "Sarah", "social worker", "s_1"),
+                                   "S2": NameSuggestion("S2", "", "mother", "s_4")}
+
+
+def test_names_keep_their_case_without_punctuation() -> None:
+    assert one("Hi, I'm McKenzie!")["S1"].name == "McKenzie"
+    assert one("I'm Mrs. Okafor.")["S1"].name == "Mrs. Okafor"
+
+
+def test_to_wire_is_the_protocol_shape() -> None:
+    suggestion = NameSuggestion("S2", "Sam", "housing officer", "s_4")
+    assert suggestion.to_wire() == {"name": "Sam", "role": "housing officer", "segment_id": "s_4"}
+
+
+def test_the_opening_of_a_home_visit() -> None:
+    segs = lines(
+        ("S1", "Hi, I'm Sarah, the social worker from children's services. You must be Donna?"),
+        ("S2", "Yes, that's me. My name's Donna, I'm Jayden's mum. Come in."),
+        ("S1", "Thank you. Sorry, I'm a bit early."),
+        ("S2", "That's fine. I'm sorry about the mess, it's been a hard week."),
+        ("S3", "Hiya."),
+        ("S2", "Jayden, come and say hello to Sarah."),
+        ("S3", "Do I have to stay?"),
+        ("S1", "Only if you want to. It's nice to meet you."),
+        ("S2", "He's been off school since Monday. It's Monday today, actually."),
+        ("S1", "Okay. Is this Jayden's room, or shall we sit in here?"),
+    )
+    assert suggest_names(segs) == {
+        "S1": NameSuggestion("S1", "Sarah", "social worker", "s_1"),
+        "S2": NameSuggestion("S2", "Donna", "mother", "s_2"),
+        "S3": NameSuggestion("S3", "Jayden", "", "s_6"),
+    }
+    confirmed = {"S1": Person("Sarah", "social worker")}
+    assert set(suggest_names(segs, confirmed)) == {"S2", "S3"}
+
+
+def test_a_confirmed_name_is_not_suggested_for_another_label() -> None:
+    segs = lines(("S1", "Hello."), ("S3", "I'm Sarah, the advocate."))
+    got = suggest_names(segs, {"S1": Person("Sarah")})
+    assert got == {"S3": NameSuggestion("S3", "", "advocate", "s_2")}
