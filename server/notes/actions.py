@@ -129,7 +129,7 @@ _TRIGGER = re.compile(
     r"|(?P<we>(?i:we(?:'ll|\s+will|'re\s+going\s+to|\s+are\s+going\s+to|'re\s+gonna)|let's))"
     rf"|(?P<who>{_NAME}|{_ROLE})(?i:\s+(?:will|'ll|is\s+going\s+to|'s\s+going\s+to|is\s+gonna|"
     r"'s\s+gonna|are\s+going\s+to|'re\s+going\s+to|(?:has|have)\s+agreed\s+to|needs\s+to)))\b")
-_MODAL = re.compile(r"\b(?:will|going|gonna|can|need|needs|let|agreed)\b|'ll\b|let's", re.I)
+_MODAL = re.compile(r"\b(?:will|shall|going|gonna|can|need|needs|let|agreed)\b|'ll\b", re.I)
 _CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder)\W*$|"
                           r"(?:\w.*\bwhat|\b(?:to|you|please))\s*$", re.I)  # "you let me"
 _QUESTION = re.compile(r"^\W*(?:did|do|does|have|has|had|was|were|is|are|can|could|would|should|"
@@ -137,6 +137,8 @@ _QUESTION = re.compile(r"^\W*(?:did|do|does|have|has|had|was|were|is|are|can|cou
 _CUT = re.compile(r"\s*(?:[;:()]|\s-\s|\s(?:but|because|cos|although|though|unless|whereas|"
                   r"otherwise|so\s+that|so|when|once|as(?!\s+(?:well|soon|possible)\b))\b|"
                   r",\s*(?:if|which|who|then|I|we|you|he|she|they|it)\b|"
+                  r"\s+and\s+(?:you|he|she|they|it|there)"   # "and you'll get a copy": not theirs
+                  r"(?:'ll|'re|'s|\s+(?:will|are|is|can|should|might|may|would))\b|"
                   r"\sif\s+(?:that's|that\s+is|it's|you)\b)", re.I)
 
 
@@ -153,7 +155,8 @@ def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
         return []
     hits = list(_TRIGGER.finditer(sentence))
     stops = sorted({*(m.start() for m in hits), *bounds, len(sentence)})
-    speaker, found = _name_of(label, speakers), []
+    speaker = _name_of(label, speakers)
+    found: list[_Phrase] = []
     for m in hits:
         if _CONDITIONAL.search(sentence[max(0, m.start() - 40):m.start()]):
             continue
@@ -180,7 +183,8 @@ _TAIL = re.compile(r"(?:,\s*(?:ok(?:ay)?|alright|all\s+right|yeah|love|please|(?
                    r"for\s+me|please))*[\s,;:.!?-]*$", re.I)   # ", Donna": not part of the task
 _NEGATED = re.compile(r"^(?:not|never)\b", re.I)
 _NOT_ACTION = re.compile(
-    r"^(?:be\b(?!\s+(?:back|in\s+touch)\b)|want\b|like\b|love\b|prefer\b|know\b|do$|"
+    r"^(?:(?:probably|maybe|possibly)\s+)?(?:be\b(?!\s+(?:back|in\s+touch)\b)|want\b|like\b|"
+    r"love\b|prefer\b|know\b|do$|kill\b|murder\b|go\s+(?:mad|spare|mental)\b|shout\b|moan\b|"
     r"let\s+you\s+(?:go|get\s+on)\b|let\s+you\s+know\s+that\b|"
     r"tell\s+you\s+(?:what|something|this|that|now)\b|say\b|see(?:\s+(?:what|how|if|whether|"
     r"that|where|about)\b|$)|think\b|check\s+(?:that\s+|if\s+)?I(?:'ve|\s+have)?\s+(?:got|"
@@ -277,7 +281,7 @@ def _dated(item: Commitment, said: str | None, due: dt.date | None) -> Commitmen
 def _next_steps(sentence: str, segment_id: str,
                 ref: dt.date) -> list[tuple[int, bool, Commitment]]:
     """ "The review is on the 3rd", "next visit on Thursday": (start, has a verb, next step)."""
-    found = []
+    found: list[tuple[int, bool, Commitment]] = []
     for m in _NEXT_STEP.finditer(sentence) if _MEETING_WORD.search(sentence) else ():
         if not (m["next"] or m["link"]):
             continue    # "the review on Monday went well" is no next step
@@ -313,7 +317,7 @@ def _accepted(segment: Segment, previous: Segment, speakers: Mapping[str, Person
     owner = _name_of(segment.speaker, speakers) or segment.speaker
     words = _CUT.split(asked[-1]["vp"], maxsplit=1)[0]
     phrase = _Phrase(owner, owner, words, "asked", 0, len(words))
-    found = []
+    found: list[Commitment] = []
     for part in _parts(words):
         rest, said, due = _take_date(part, ref)
         if own_date[0] is not None:

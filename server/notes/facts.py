@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from server.engines.sentences import split_sentences
 from server.notes.actions import find_commitments
+from server.notes.evidence import missing_facts
 from server.notes.prompt import DraftItem
 from server.notes.risks import find_cue
 from server.notes.names import suggest_names
@@ -156,7 +157,10 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
     items: list[DraftItem] = []
     for c in find_commitments(seg, previous, speakers, meeting_date):
         section = "actions" if c.kind == "action" else "next_steps"
-        items.append(DraftItem(section, c.text, evidence, owner=c.owner, due_text=c.due_words,
+        cited = evidence
+        if previous is not None and missing_facts(c.text, _line(seg, speakers), speakers):
+            cited = (previous.segment_id, seg.segment_id)  # "Yes, will do." to a request
+        items.append(DraftItem(section, c.text, cited, owner=c.owner, due_text=c.due_words,
                                due=c.due))
     for sentence in split_sentences(seg.text):
         if sentence.rstrip().endswith("?"):
@@ -203,6 +207,10 @@ def _risk(sentence: str) -> str | None:
         if pattern.search(sentence):
             return severity
     return None
+
+
+def _line(seg: Segment, speakers: Mapping[str, Person]) -> str:
+    return f"{who(seg.speaker, speakers)}: {seg.text}"
 
 
 def _quote(name: str, verb: str, sentence: str) -> str:
