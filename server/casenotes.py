@@ -237,6 +237,13 @@ class LiveNote:
         flag = self.risks.observe(segment)
         return flag.to_wire() if flag is not None else None
 
+    def suggestions(self) -> dict[str, dict[str, str]]:
+        """PROTOCOL.md's ``suggestions``: names the talk suggests for unnamed labels.
+        Blocking for a moment on a long meeting (run it off the event loop)."""
+        if self._note is None:
+            return {}
+        return {label: s.to_wire() for label, s in self._note.suggestions().items()}
+
     def relabel(self, changes: list[tuple[str, str]]) -> None:
         if self._note is not None:
             self._note.relabel(dict(changes))

@@ -112,6 +112,7 @@ class LiveMeeting:
         self._failures = 0
         self._speakers = speakers
         self._note = note
+        self.suggestions: dict[str, dict[str, str]] = {}  # sent to the recorder
         self.stopped = asyncio.Event()  # ``stopped`` was sent
         self.finished = asyncio.Event()  # speakers refined; nothing more will be sent
         self._grace_task: asyncio.Task[None] | None = None
@@ -152,6 +153,7 @@ class LiveMeeting:
         if self._note is not None:
             self._note.rename(self.names)
         self._broadcast({"type": "speakers", "changes": [], "names": self.names})
+        self.suggestions = {}  # the next final says what is still suggested
 
     def revoke_viewers(self, code: int, reason: str) -> None:
         for sub in list(self.viewers):
@@ -256,6 +258,18 @@ class LiveMeeting:
         if self.names:
             frame["names"] = self.names
         self._broadcast(frame)
+        await self._suggest()
+
+    async def _suggest(self) -> None:
+        """Tell the recorder (only: a suggestion is not a name until the worker confirms
+        it) when the names the talk suggests change."""
+        if self._note is None:
+            return
+        suggestions = await asyncio.to_thread(self._note.suggestions)
+        if suggestions != self.suggestions:
+            self.suggestions = suggestions
+            self._to_recorder({"type": "speakers", "changes": [], "names": self.names,
+                               "suggestions": suggestions})
 
     async def _publish(self, events: list[SessionEvent]) -> None:
         for event in events:
@@ -269,6 +283,7 @@ class LiveMeeting:
                 await asyncio.to_thread(self._store.add_risk_flag, self.meeting_id,
                                         risk["segment_id"], risk["cue"], risk["text"])
                 self._to_recorder(risk)
+            await self._suggest()
 
     async def _persist(self, event: SegmentFinalised) -> SegmentRow:
         row = segment_row(event)

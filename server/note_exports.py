@@ -77,6 +77,7 @@ def _header_lines(note: Mapping[str, Any], version: str) -> list[str]:
     lines = [f"Date: {readable_date(note.get('date')) or 'unknown'}",
              f"Length: {minutes} min"]
     attendees = [f"{a['name']}" + (f" ({a['role']})" if a.get("role") else "")
+                 + (" [name suggested, not confirmed]" if a.get("suggested") else "")
                  for a in note.get("attendees") or []]
     if attendees:
         lines.append("Present: " + "; ".join(attendees))

@@ -557,6 +557,7 @@ class NoteView {
       this.renderMeta(note),
       this.renderToolbar(),
       this.renderAttendees(note),
+      this.renderCoverage(note),
       this.renderUnsupported(note),
       ...NOTE_SECTIONS.map(([key, heading]) => this.renderSection(key, heading)),
     );
@@ -613,10 +614,27 @@ class NoteView {
       const name = this.speakerName(person.speaker) !== person.speaker
         ? this.speakerName(person.speaker) : person.name || person.speaker;
       const role = person.role ? `, ${person.role}` : "";
-      list.append(make("li", {}, [`${name}${role}`]));
+      const confirmed = this.captions.speakerName(person.speaker) !== person.speaker;
+      const item = make("li", {}, [`${name}${role}`]);
+      if (person.suggested && !confirmed) {
+        item.append(make("span", { className: "note-suggested" },
+          [" (suggested from what was said: confirm it under Speakers)"]));
+      }
+      list.append(item);
     }
     section.append(list);
     return section;
+  }
+
+  // "12 of 14 lines with content are cited; 3 judged small talk": nothing silently dropped.
+  renderCoverage(note) {
+    const coverage = note.coverage;
+    if (!coverage) return "";
+    const small = coverage.small_talk.length;
+    const text = `This draft cites ${coverage.cited} of the ${coverage.segments} transcript ` +
+      `lines with content` + (small ? `; ${small} line${small === 1 ? " was" : "s were"} ` +
+      `judged small talk and left out.` : ".");
+    return make("p", { className: "note-coverage", id: "note-coverage" }, [text]);
   }
 
   renderUnsupported(note) {

@@ -19,6 +19,7 @@ class SpeakerNamer {
     this.meetingId = null;
     this.labels = [];
     this.names = {};
+    this.suggestions = {}; // label -> {name, role, segment_id}: from the talk, unconfirmed
     this.editing = null;
     this.returnFocus = null;
     const part = (id) => dialog.querySelector(`#${id}`);
@@ -44,6 +45,7 @@ class SpeakerNamer {
     this.meetingId = meetingId;
     this.labels = [];
     this.names = {};
+    this.suggestions = {};
     if (this.dialog.open) this.dialog.close();
     this.render();
   }
@@ -59,6 +61,7 @@ class SpeakerNamer {
   // After a `speakers` frame: labels: those the captions carry now (a relabel may retire one).
   applySpeakers(message, labels) {
     if (message.names) this.names = message.names;
+    if (message.suggestions) this.suggestions = message.suggestions;
     this.labels = [...labels].sort((a, b) => labelNumber(a) - labelNumber(b));
     this.render();
   }
@@ -84,6 +87,8 @@ class SpeakerNamer {
       button.addEventListener("click", () => this.open(label));
       const li = document.createElement("li");
       li.append(button);
+      const suggestion = entry.name ? null : this.suggestions[label];
+      if (suggestion && (suggestion.name || suggestion.role)) li.append(this.suggestionButton(label, suggestion));
       return li;
     });
     const focusedLabel = this.list.contains(document.activeElement) ? document.activeElement.dataset.speaker : null;
@@ -92,11 +97,32 @@ class SpeakerNamer {
     this.roster.hidden = items.length === 0;
   }
 
+  // "Sam, housing officer?": one press confirms what the talk suggested (PATCH, as typed).
+  suggestionButton(label, suggestion) {
+    const who = [suggestion.name, suggestion.role].filter(Boolean).join(", ");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "roster-suggestion";
+    button.dataset.suggestionFor = label;
+    button.textContent = `${who}?`;
+    button.title = "Suggested from what was said; press to confirm";
+    const hint = document.createElement("span");
+    hint.className = "visually-hidden";
+    hint.textContent = ` Confirm the suggested name for ${label}`;
+    button.append(hint);
+    button.addEventListener("click", () => {
+      this.editing = label;
+      this.returnFocus = button;
+      this.store(label, suggestion.name || "", suggestion.role || "");
+    });
+    return button;
+  }
+
   open(label) {
     if (!this.meetingId || !label || label === "?") return;
     this.editing = label;
     this.returnFocus = document.activeElement;
-    const entry = this.names[label] || {};
+    const entry = this.names[label] || this.suggestions[label] || {};
     this.heading.textContent = `Name speaker ${label}`;
     this.name.value = entry.name || "";
     this.role.value = entry.role || "";
@@ -105,21 +131,24 @@ class SpeakerNamer {
     this.name.focus();
   }
 
-  async save() {
-    const label = this.editing;
-    const name = this.name.value.trim();
-    const role = this.role.value.trim();
+  save() {
+    return this.store(this.editing, this.name.value.trim(), this.role.value.trim());
+  }
+
+  async store(label, name, role) {
     const entry = name || role ? { name: name || null, role: role || null } : null;
     this.saveButton.disabled = true;
     try {
       const answer = await casenoteRequest(this.token(), "PATCH",
         `/v1/meetings/${encodeURIComponent(this.meetingId)}/speakers`, { json: { [label]: entry } });
       this.names = answer.speakers || {};
+      delete this.suggestions[label];
       this.render();
       this.onNames(this.names);
-      this.dialog.close();
+      if (this.dialog.open) this.dialog.close();
     } catch (error) {
       this.error.textContent = `The name could not be saved: ${error.message}.`;
+      if (!this.dialog.open) this.open(label); // show why, with the suggestion to edit
     } finally {
       this.saveButton.disabled = false;
     }

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from server.notes.assemble import build_note, combine, coverage, merge_items
 from server.notes.evidence import INVENTED
 from server.notes.facts import find_facts, known_people
-from server.notes.names import suggest_names
+from server.notes.names import NameSuggestion, suggest_names
 from server.notes.prompt import (CONTEXT_LINES, DraftChunk, DraftItem, echoes_prompt,
                                  parse_json_prefix)
 from server.notes.schema import (DRAFT_SCHEMA, MAX_ITEMS_PER_CHUNK, CaseNote, MeetingInfo,
@@ -135,6 +135,12 @@ class IncrementalNote:
     def hurry(self, deadline: float | None) -> None:
         """Ask a draft in flight to stop at ``deadline`` (a ``clock`` time), keeping its items."""
         self._deadline = deadline
+
+    def suggestions(self) -> dict[str, NameSuggestion]:
+        """Names and roles the talk so far suggests for labels nobody has named."""
+        with self._lock:
+            segments, confirmed = list(self._state.segments), dict(self.speakers)
+        return suggest_names(segments, confirmed)
 
     def pending_words(self) -> int:
         with self._lock:

@@ -191,6 +191,11 @@ def test_risk_flag_then_the_draft_beside_the_transcript(server, visit_wav, tmp_p
 
         expect(page.locator("#captions .final").filter(has_text=re.compile("next week", re.I))
                ).to_have_count(1, timeout=90_000)
+        # "I am Sarah from children's services": the page offers the name, unconfirmed.
+        suggestion = page.locator(".roster-suggestion")
+        expect(suggestion).to_have_count(1, timeout=30_000)
+        expect(suggestion).to_contain_text("Sarah, social worker?")
+        assert "Sarah" not in (page.locator(".roster-button").first.text_content() or "")
         follow_note_status(page)
         page.click("#stop")
         expect(page.locator("#status")).to_have_text("stopped", timeout=60_000)
@@ -226,7 +231,19 @@ def test_risk_flag_then_the_draft_beside_the_transcript(server, visit_wav, tmp_p
             shown = page.locator(".note-item textarea").evaluate_all("els => els.map(e => e.value)")
             assert shown == [item["text"] for key in SECTIONS for item in draft[key]]
             assert page.locator(".unsupported-text").all_text_contents() == draft["unsupported"]
-            assert shown or draft["unsupported"]
+            assert shown
+            # Who was there, from the talk and marked as such; what the draft covered.
+            sarah = page.locator(".note-attendees li").filter(has_text="Sarah")
+            expect(sarah).to_contain_text("suggested")
+            coverage = draft["coverage"]
+            expect(page.locator("#note-coverage")).to_contain_text(
+                f"cites {coverage['cited']} of the {coverage['segments']} transcript lines")
+            # One press confirms the suggestion: a name now, no longer suggested.
+            page.locator(".roster-suggestion").click()
+            expect(page.locator(".roster-button").first).to_contain_text("Sarah")
+            expect(page.locator(".roster-suggestion")).to_have_count(0)
+            names = meeting_json(server, meeting_id)["speakers"]
+            assert any(entry and entry.get("name") == "Sarah" for entry in names.values())
             # Each evidence link names a line of the transcript and shows it.
             stored = {s["segment_id"] for s in meeting_json(server, meeting_id)["segments"]}
             evidence = page.locator(".note-item .evidence-link")
