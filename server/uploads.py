@@ -9,6 +9,7 @@ the speakers' refine pass labels it. The meeting is ``processing`` until then.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 import tempfile
@@ -100,14 +101,34 @@ async def create_transcription(request: Request) -> Response:
     title = str(form.get("title") or Path(upload.filename or "").stem
                 or "Recorded visit")[:200]
     language = str(form.get("language") or "").strip().lower() or state.settings.language
+    try:
+        held_at = recorded_at(form.get("date"))
+    except ValueError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
     meeting_id = new_meeting_id()
     await asyncio.to_thread(state.store.create_meeting, meeting_id, title, language,
-                            auth.new_token(), utc_now(), PROCESSING)
+                            auth.new_token(), held_at or utc_now(), PROCESSING)
     task = asyncio.create_task(_process(state, meeting_id, audio, language),
                                name=f"upload {meeting_id}")
     state.background.add(task)
     task.add_done_callback(state.background.discard)
     return JSONResponse({"meeting_id": meeting_id, "status": "processing"}, status_code=202)
+
+
+def recorded_at(value: object) -> str | None:
+    """An upload's optional ``date`` (the day the visit took place, ``YYYY-MM-DD``) as the
+    meeting's creation time, noon UTC that day: the note is dated by it and the dates said
+    in the recording ("on Monday") resolve against it."""
+    if value is None or value == "":
+        return None
+    try:
+        day = dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError("'date' must be the day of the visit as YYYY-MM-DD") from None
+    if day > dt.date.today():
+        raise ValueError("'date' is in the future")
+    return dt.datetime.combine(day, dt.time(12), dt.timezone.utc).isoformat(
+        timespec="microseconds")
 
 
 async def _process(state: AppState, meeting_id: str, audio: np.ndarray,
