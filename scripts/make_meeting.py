@@ -8,7 +8,9 @@ utterance with speaker, start_s, end_s, text).
     python scripts/make_meeting.py OUT_DIR [--turns N] [--name NAME] [--script FILE]
 
 ``--script`` takes a JSON list of ``[role, text]`` pairs (roles: worker, parent, uncle)
-instead of the built-in home visit.
+instead of the built-in home visit, or a meeting script such as scripts/note_meetings/*.json
+(``{"voices": {role: voice}, "turns": [[role, text], ...]}``): its roles take the voices it
+names (slt, rms, awb, or kal: festival's kal_diphone) and labels S1, S2, ... in that order.
 
 Synthetic voices are far easier to tell apart than real people: use these meetings for
 latency, load and plumbing, never to judge diarisation alone.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -60,12 +63,21 @@ SCRIPT = [
 
 VOICES = {"worker": "slt", "parent": "rms", "uncle": "awb"}
 LABELS = {"worker": "S1", "parent": "S2", "uncle": "S3"}
+FESTIVAL_VOICES = {"slt": "(voice_cmu_us_slt_arctic_hts)", "kal": "(voice_kal_diphone)"}
+
+
+def spoken(text: str) -> str:
+    """Text as the voices should read it: they know neither "£" nor "%"."""
+    text = re.sub(r"£(\d[\d,]*)\.(\d\d)\b", r"\1 pounds \2", text)
+    text = re.sub(r"£(\d[\d,]*)", r"\1 pounds", text)
+    return text.replace("%", " percent")
 
 
 def synthesise(text: str, voice: str, work: Path) -> np.ndarray:
     out = work / "utt.wav"
-    if voice == "slt":
-        subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o", str(out)],
+    text = spoken(text)
+    if voice in FESTIVAL_VOICES:
+        subprocess.run(["text2wave", "-eval", FESTIVAL_VOICES[voice], "-o", str(out)],
                        input=text.encode(), check=True, capture_output=True)
     else:
         subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(out)], check=True,
@@ -78,9 +90,16 @@ def synthesise(text: str, voice: str, work: Path) -> np.ndarray:
     return (audio / peak * 0.6).astype(np.float32)
 
 
-def build(turns: int, seed: int, script: list[tuple[str, str]] | None = None
-          ) -> tuple[np.ndarray, list[dict[str, object]]]:
+def build(turns: int, seed: int, script: list[tuple[str, str]] | None = None,
+          voices: dict[str, str] | None = None) -> tuple[np.ndarray, list[dict[str, object]]]:
+    """The script's first ``turns`` lines (cycling) as audio, and each one's truth.
+
+    ``voices`` maps the script's roles to voices (labels S1, S2, ... in its order); by
+    default the home visit's. Truth entries also say the role and the script line (turn).
+    """
     script = script or SCRIPT
+    labels = {role: f"S{i + 1}" for i, role in enumerate(voices)} if voices else LABELS
+    voices = voices or VOICES
     rng = random.Random(seed)
     pieces = [np.zeros(int(1.0 * RATE_HZ), dtype=np.float32)]
     cursor = 1.0
@@ -88,9 +107,10 @@ def build(turns: int, seed: int, script: list[tuple[str, str]] | None = None
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(turns):
             who, text = script[i % len(script)]
-            speech = synthesise(text, VOICES[who], Path(tmp))
-            truth.append({"speaker": LABELS[who], "start_s": round(cursor, 3),
-                          "end_s": round(cursor + speech.size / RATE_HZ, 3), "text": text})
+            speech = synthesise(text, voices[who], Path(tmp))
+            truth.append({"speaker": labels[who], "start_s": round(cursor, 3),
+                          "end_s": round(cursor + speech.size / RATE_HZ, 3), "text": text,
+                          "role": who, "turn": i % len(script)})
             gap = rng.uniform(0.4, 1.2)
             pieces += [speech, np.zeros(int(gap * RATE_HZ), dtype=np.float32)]
             cursor += speech.size / RATE_HZ + int(gap * RATE_HZ) / RATE_HZ
@@ -102,17 +122,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--turns", type=int, help="utterances (default: the whole script)")
-    parser.add_argument("--script", type=Path, help="JSON list of [role, text] pairs")
-    parser.add_argument("--name", default="home_visit")
+    parser.add_argument("--script", type=Path,
+                        help="JSON list of [role, text] pairs, or a meeting script")
+    parser.add_argument("--name", help="output name (default: home_visit, or the script's)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    script = ([tuple(pair) for pair in json.loads(args.script.read_text())] if args.script
-              else SCRIPT)
-    audio, truth = build(args.turns or len(script), args.seed, script)
-    wav = args.out_dir / f"{args.name}.wav"
+    loaded = json.loads(args.script.read_text(encoding="utf-8")) if args.script else SCRIPT
+    meeting = loaded if isinstance(loaded, dict) else None
+    pairs = meeting["turns"] if meeting else loaded
+    script = [tuple(pair) for pair in pairs]
+    name = args.name or (args.script.stem if meeting else "home_visit")
+    audio, truth = build(args.turns or len(script), args.seed, script,
+                         meeting["voices"] if meeting else None)
+    wav = args.out_dir / f"{name}.wav"
     sf.write(str(wav), audio, RATE_HZ, subtype="PCM_16")
-    (args.out_dir / f"{args.name}.json").write_text(json.dumps(
+    (args.out_dir / f"{name}.json").write_text(json.dumps(
         {"audio": wav.name, "duration_s": round(audio.size / RATE_HZ, 3), "utterances": truth},
         indent=1))
     print(f"{wav}: {audio.size / RATE_HZ:.1f} s, {len(truth)} utterances")
