@@ -225,6 +225,9 @@ _NEXT_STEP = re.compile(
     rf"moved)(?:\s+(?:for|to))?))?\s+", re.I)
 
 
+_ANAPHOR = re.compile(r"^\w+\s+(?:it|them|those|these)\b", re.I)
+
+
 def _tidy_ends(words: str) -> str:
     words = re.sub(r"\s+", " ", words).strip()
     words = re.sub(r"\s+,", ",", words)
@@ -236,7 +239,8 @@ def _parts(words: str) -> list[str]:
     parts = [_tidy_ends(p) for p in _SPLIT.split(_tidy_ends(words))]
     merged: list[str] = []
     for part in parts:
-        if merged and len(merged[-1].split()) < 2:
+        # "pull the record and email it over": a part about "it" is one task with the last
+        if merged and (len(merged[-1].split()) < 2 or _ANAPHOR.search(part)):
             merged[-1] = f"{merged[-1]} and {part}"
         else:
             merged.append(part)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from server.engines.sentences import split_sentences
 from server.notes.actions import find_commitments
@@ -29,6 +29,8 @@ from server.notes.prompt import DraftItem
 from server.notes.risks import find_cue
 from server.notes.names import suggest_names
 from server.notes.schema import Person, Segment, merge_people
+
+QUOTE_WHOLE_WORDS = 45  # a line up to this long is quoted whole, a longer one by sentence
 
 # Professional roles: a speaker with one of these is a worker, whose lines give the
 # purpose and observations; everyone else's first-person lines are the person's voice.
@@ -46,7 +48,12 @@ _PURPOSE = re.compile(
     r"|\bthis (?:visit|meeting|review|call|appointment) is (?:about|to|for)\b"
     r"|\b(?:today|this \w+),? (?:I|we)(?:'d| would) like to (?:talk|review|go|look|check|discuss)"
     r"|\bwe(?:'re| are) (?:going to|here to|meeting to) (?:review|talk about|look at|discuss|"
-    r"go through|check)", re.I)
+    r"go through|check)"
+    r"|\b(?:the )?reason (?:I'm|I am|we're|we are|I've come|I came) (?:here|round|over|in)?\b"
+    r"|\bI(?:'ve| have) (?:come|popped (?:round|in|over)) (?:round |over )?about\b"
+    r"|\b(?:I'm|I am|we're|we are) (?:here|round) about\b"
+    r"|\b(?:today|this)(?:'s| is) (?:\w+['’]s |your |the |our |a )?(?:[\w-]+ ){0,4}"
+    r"(?:review|visit|assessment|check|meeting|conference)\b", re.I)
 _VOICE = re.compile(
     r"\bI (?:really |just |still |do |don't |do not )?(?:want|wanna|wish|hope|prefer|miss|"
     r"love|hate|like|enjoy|feel|felt|worry|need)\b(?! to (?:ask|check|say|tell|know|go now))"
@@ -66,16 +73,21 @@ _OBSERVED = re.compile(
 # Risks a note records that are not live safeguarding flags.
 _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
     ("fall", "medium", r"\b(?:fell|fallen|falls?|falling) (?:over|down|again|twice|in|on|"
-                       r"out|at|last|this)\b|\bhad a fall\b"),
+                       r"out|at|last|this)\b|\bhad a fall\b|\b(?:was|been|lay|lying|left) on "
+                       r"the floor\b|\bcouldn'?t get (?:back )?up\b"),
     ("medication", "medium", r"\b(?:forgot|forget|forgets|forgetting|miss(?:ed|es|ing)?|"
                              r"stopped|not taking|isn't taking|hasn't taken|run out of)\b"
                              r"[\w\s']{0,20}\b(?:medication|medicine|tablets|pills|insulin|"
-                             r"meds|inhaler)"),
+                             r"meds|inhaler)|\b(?:tablets|pills|medication|ones|doses?) "
+                             r"(?:were |are |was )?still in (?:it|the (?:pack|box|blister|"
+                             r"dosette))"),
     ("damp", "medium", r"\b(?:damp|mould|mold|leak(?:s|ing)?|condensation)\b"),
     ("eviction", "high", r"\bevict\w*|\bsection 21\b|\bnotice to quit\b|\bpossession order\b"),
     ("arrears", "medium", r"\barrears\b|\bbehind (?:on|with) (?:the |my |our )?(?:rent|bills|"
                           r"payments)\b"),
-    ("debt", "medium", r"\b(?:in debt|debts?|bailiffs?|loan sharks?|payday loans?)\b"),
+    ("debt", "medium", r"\b(?:in debt|debts?|bailiffs?|loan sharks?|payday loans?|"
+                       r"(?:don'?t|do not|never|can'?t) open (?:the|my|any) (?:post|letters|bills)|"
+                       r"unopened (?:post|letters|bills)|disconnect\w*|cut off)\b"),
     ("isolation", "medium", r"\b(?:lonely|isolated|on my own all|don't see anyone|"
                             r"never see anyone|nobody visits)\b"),
     ("memory", "medium", r"\b(?:confused|confusion|memory (?:is|has|problems)|forgetful|"
@@ -162,16 +174,27 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
             cited = (previous.segment_id, seg.segment_id)  # "Yes, will do." to a request
         items.append(DraftItem(section, c.text, cited, owner=c.owner, due_text=c.due_words,
                                due=c.due))
-    for sentence in split_sentences(seg.text):
+    sentences = split_sentences(seg.text)
+    found: dict[str, DraftItem] = {}   # one item per section and segment
+    for sentence in sentences:
         if sentence.rstrip().endswith("?"):
             continue  # a question asserts nothing; a screening question is not a disclosure
         if by_worker:
             item = _worker_fact(name, sentence, evidence)
         else:
             item = _person_fact(name, sentence, evidence)
-        if item is not None:
-            items.append(item)
-    return items
+        if item is not None and item.section not in found:
+            found[item.section] = _whole(item, name, sentence, seg.text)
+    return items + list(found.values())
+
+
+def _whole(item: DraftItem, name: str, sentence: str, text: str) -> DraftItem:
+    """A short line is quoted whole: what someone wants or fears is often said over two
+    sentences ("Staying in my own house. Sixty years I've lived here.")."""
+    if len(text.split()) > QUOTE_WHOLE_WORDS or sentence.strip() == text.strip():
+        return item
+    verb = "observed" if item.section == "observations" else "said"
+    return replace(item, text=_quote(name, verb, text))
 
 
 def _worker_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftItem | None:

@@ -90,13 +90,26 @@ _ROLES: tuple[tuple[str, str], ...] = (
 _ORGS: tuple[tuple[str, str], ...] = (
     (r"(?:the\s+)?(?:council['’]?s?\s+)?housing(?:\s+(?:team|department|office|association))?",
      "housing officer"),
-    (r"(?:the\s+)?(?:children['’]?s\s+(?:services|social\s+care)|social\s+(?:services|care))",
-     "social worker"),
+    (r"(?:the\s+)?(?:(?:children|adults?)['’]?s?\s+(?:services|social\s+care)|"
+     r"(?:adult\s+)?social\s+(?:services|care|work))", "social worker"),
     (r"(?:the\s+)?family\s+support(?:\s+(?:team|service))?", "family support worker"),
     (r"(?:the\s+)?health\s+visiting(?:\s+team)?", "health visitor"),
     (r"(?:the\s+)?police", "police officer"),
 )
 _ROLE = rf"(?P<role>(?i:{'|'.join(p for p, _ in _ROLES)}))(?![\w'’-])"
+# The last word of a job title: "tenancy sustainment officer", "money adviser". A name
+# followed by ", <a few words ending in one of these>" introduces a professional.
+_HEADS = ("officer|worker|visitor|nurse|adviser|advisor|manager|coordinator|co-ordinator|"
+          "therapist|practitioner|assistant|student|teacher|carer|advocate|lead|consultant|"
+          "doctor|paramedic|midwife|counsellor|mentor|navigator|specialist|assessor|"
+          "caseworker|solicitor|interpreter|librarian|chaplain|volunteer|director|partner")
+# "Douglas, his son": a relation named right after the name introduces them too.
+_KIN = (r"(?P<kin>(?i:son|daughter|wife|husband|partner|brother|sister|mum|dad|mother|father|"
+        r"nan|gran|grandma|grandad|grandson|granddaughter|nephew|niece|aunt|auntie|uncle|"
+        r"cousin|friend|neighbour|carer))(?![\w'’-])")
+_PHRASE = (rf"(?P<phrase>(?:[a-z][a-z'’-]*\s+){{0,3}}(?:{_HEADS}))s?(?![\w'’-])"
+           # a whole noun phrase, not "Ade, could the carers prompt ...": it ends the clause
+           r"(?=\s*(?:[.,;!]|$)|\s+(?:with|from|at|for|in|on|here|based)\b)")
 _ORG = rf"(?P<org>(?i:{'|'.join(p for p, _ in _ORGS)}))(?![\w'’-])"
 _DET = rf"(?:(?i:the|your|a|an|his|her|their)|{_WORD}['’]s)\s+"
 _MOD = r"(?:[a-z]+\s+)??"     # lazy, so "family support worker" is not cut to "support worker"
@@ -109,6 +122,13 @@ _INTROS = (
     re.compile(rf"\b(?i:this\s+is)\s+{_NAME}(?=,?\s+(?:from|at)\s|\s+(?:here|speaking)\b)"),
     re.compile(rf"^\W*(?:(?i:hi|hello|hiya|hey|morning)\W+)?{_NAME}\s+(?i:here|speaking)\b"
                r"(?=\s*(?:[.!?;]|$)|,?\s+(?:from|at)\s)"),
+    # A round of introductions: "Callum. I'm Marcus's dad.", "Hi everyone, Ade Mensah. I
+    # coordinate ...", "Bernie Walsh, tenancy sustainment officer with Eastgate Housing".
+    re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:hi|hello|hiya|hey|morning)\W+"
+               rf"(?i:everyone|all|both|there|all of you)\W+)?{_NAME}"
+               rf"(?=\.\s+(?i:i['’]m|i\s+am|i\s+work|i\s+coordinate|i\s+manage|i\s+run)\b"
+               rf"|,\s+(?:(?i:the|a|an|your|one\s+of\s+the)\s+)?{_PHRASE}"
+               rf"|,\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN.replace('?P<kin>', '')})"),
 )
 _SELF_ROLES = (
     re.compile(rf"{_I_AM}(?:(?i:also|just|actually)\s+)?{_DET}{_MOD}{_ROLE}"),
@@ -119,7 +139,13 @@ _SELF_ROLES = (
 _APPOSITIONS = (   # what may follow a self-introduced name: "I'm Sarah, the social worker"
     re.compile(rf",?\s+(?i:from|at)\s+{_ORG}"),
     re.compile(rf",\s+(?:(?i:and)\s+)?(?:{_DET}{_MOD})?{_ROLE}"),
+    re.compile(rf",\s+(?:(?i:the|a|an|your|one\s+of\s+the|one\s+of\s+your)\s+)?{_PHRASE}"),
+    re.compile(rf",\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN}"),
 )
+# "I coordinate Frank's visits for ...": the verb of the job.
+_DOING = re.compile(r"\b(?i:i)\s+(?P<verb>coordinate|co-ordinate|manage|supervise|run)\b")
+_DOERS = {"coordinate": "coordinator", "co-ordinate": "coordinator", "manage": "manager",
+          "supervise": "supervisor", "run": "manager"}
 _REPORTED = re.compile(r"\b(?:said|says|saying|told\s+\w+|tells\s+\w+|asked|goes)\W*$", re.I)
 
 _STRONG = (r"hi|hiya|hello|hey|morning|afternoon|evening|good\s+(?:morning|afternoon|evening)|"
@@ -167,6 +193,11 @@ def _reported(text: str, start: int) -> bool:
 
 def _canonical(match: re.Match[str]) -> str:
     groups = match.groupdict()
+    if groups.get("phrase"):
+        return " ".join(groups["phrase"].lower().split())  # the title as said, singular
+    if groups.get("kin"):
+        kin = groups["kin"].lower()
+        return next((role for pattern, role in _ROLES if re.fullmatch(pattern, kin, re.I)), kin)
     said, table = (groups["role"], _ROLES) if groups.get("role") else (groups["org"], _ORGS)
     return next(role for pattern, role in table if re.fullmatch(pattern, said, re.I))
 
@@ -191,6 +222,8 @@ def _own_role(text: str, intro_ends: Iterable[int]) -> str:
         for m in pattern.finditer(text):
             if not _reported(text, m.start()):
                 return _canonical(m)
+    if m := _DOING.search(text):
+        return _DOERS[m.group("verb").lower()]
     return ""
 
 

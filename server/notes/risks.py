@@ -30,6 +30,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"\btake (?:my|his|her|their) own life", r"\b(?:want(?:s|ed)?|wish(?:es|ed)?) (?:to be|I was|I were|he was|she was) dead",
         r"\b(?:want(?:s|ed)?|wish(?:es|ed)?) to die\b", r"\bdon'?t want to (?:be here|live|wake up) any ?more",
         r"\bbetter off (?:dead|without me)", r"\bno (?:point|reason) (?:in )?(?:living|going on)",
+        r"\bbetter off (?:if|when) I (?:just )?(?:wasn'?t|weren'?t|was not|were not|am not|'m not) "
+        r"(?:here|around|alive)", r"\bend it all\b", r"\bcan'?t go on\b",
+        r"\bdon'?t want to be (?:here|around|alive)\b",
     ),
     "self-harm": (
         r"\bself[- ]?harm\w*", rf"\b(?:hurt|hurting|harm|harming|cut|cutting|burn|burning|hit|hitting|punch(?:ing)?|starv(?:e|ing)) {_SELF}",
@@ -39,11 +42,16 @@ _CUES: dict[str, tuple[str, ...]] = {
         rf"\b(?:hit|hits|hitting|punch(?:ed|es|ing)?|kick(?:ed|s|ing)?|slap(?:ped|s|ping)?|beat(?:s|ing)? up|beat|beats|strangl\w*|chok(?:ed|es|ing)|shov(?:ed|es|ing)|push(?:ed|es|ing)) {_PERSON}\b",
         r"\bthreat(?:en|ened|ening|s)? to (?:kill|hurt|stab|hit|beat)", r"\b(?:knife|knives|machete|gun|weapon)s?\b",
         rf"\b(?:going to|gonna|will|'ll) (?:kill|stab|hurt|batter) {_PERSON}\b", r"\bstabb(?:ed|ing)\b",
+        r"\bgrabb?(?:ed|s|ing)? (?:me|him|her|them|my|his|her) ?(?:by the )?(?:wrist|arm|neck|"
+        r"throat|hair|face)?\b(?<!grab)", r"\bleft (?:a mark|marks|bruises?)\b", r"\bbruis(?:e|es|ed|ing)\b",
     ),
     "domestic abuse": (
         r"\bdomestic (?:abuse|violence)", r"\bcoercive\b", r"\b(?:scared|afraid|frightened|terrified) of (?:him|her|my (?:partner|husband|wife|boyfriend|girlfriend|ex|dad|mum))\b",
         r"\b(?:won'?t|doesn'?t|does not|will not) let me (?:go out|see|leave|have)", r"\b(?:takes|took|controls) (?:all )?my (?:money|phone|bank card)",
         r"\bchecks my phone\b",
+        r"\b(?:keeps|has|holds|took|takes) (?:hold of )?(?:all )?my (?:money|bank ?cards?|cards?|"
+        r"benefits|wages|passport)\b",
+        r"\b(?:doesn'?t|does not|won'?t) like me (?:going out|seeing|having)\b",
     ),
     "sexual harm": (
         r"\bsexual(?:ly)? (?:abus\w*|assault\w*|exploit\w*|harm\w*)", r"\brap(?:e|ed|ing)\b", r"\bgroom(?:ed|ing)\b",

@@ -57,7 +57,7 @@ def test_each_kind_of_fact_is_found_and_quotes_its_own_line():
     text = {seg.segment_id: seg.text for seg in segs}
     assert [i.evidence for i in found["purpose"]] == [("s_3",)]
     assert [i.evidence for i in found["observations"]] == [("s_7",)]
-    assert [i.evidence for i in found["voice_of_person"]] == [("s_6",), ("s_6",)]
+    assert [i.evidence for i in found["voice_of_person"]] == [("s_6",)]  # quoted whole
     risks = {i.evidence[0]: i.severity for i in found["risks"]}
     assert risks == {"s_5": "high", "s_8": "high"}   # eviction, self-harm
     for item in found["purpose"] + found["risks"] + found["voice_of_person"]:

@@ -205,3 +205,31 @@ def test_a_confirmed_name_is_not_suggested_for_another_label() -> None:
     segs = lines(("S1", "Hello."), ("S3", "I'm Sarah, the advocate."))
     got = suggest_names(segs, {"S1": Person("Sarah")})
     assert got == {"S3": NameSuggestion("S3", "", "advocate", "s_2")}
+
+
+@pytest.mark.parametrize(("text", "name", "role"), [
+    # a round of introductions, where people give a name and then a job or a relation
+    ("I am, thanks. Bernie Walsh, tenancy sustainment officer with Eastgate Housing.",
+     "Bernie Walsh", "tenancy sustainment officer"),
+    ("Hi Bernie. Rory Campbell, money adviser at the Citizens Advice.", "Rory Campbell",
+     "money adviser"),
+    ("Of course. Hiya, Kirsty. I'm Owen, one of the health visitors from the Beech Road team.",
+     "Owen", "health visitor"),
+    ("Callum. I'm Marcus's dad, so Ellie's grandad.", "Callum", "father"),
+    ("Douglas, his son. I drive down most weekends.", "Douglas", "son"),
+    ("Hi everyone, Ade Mensah. I coordinate the visits for Brightwell Home Care.", "Ade Mensah",
+     "coordinator"),
+    ("Hello Frank, it's Hannah Clarke from adult social care.", "Hannah Clarke",
+     "social worker"),
+])
+def test_introductions_round_with_job_titles_and_relations(text, name, role):
+    (suggestion,) = one(text).values()
+    assert (suggestion.name, suggestion.role) == (name, role)
+
+
+def test_a_name_called_before_a_request_is_not_an_introduction():
+    found = suggest_names(lines(("S1", "Hello Frank, it's Hannah Clarke from adult social care."),
+                                ("S2", "Hello."),
+                                ("S1", "That's understandable. Ade, could the carers prompt each "
+                                       "dose and write it down?")))
+    assert found["S1"].name == "Hannah Clarke"   # not merged away by a claim to be Ade
