@@ -154,6 +154,7 @@ _STRONG = (r"hi|hiya|hello|hey|morning|afternoon|evening|good\s+(?:morning|after
 _WEAK = r"so|well|oh|ah|and|now|yes|yeah|no|right|ok|okay|alright|sorry"
 _OPENER = re.compile(rf"^\W*(?:(?P<g>(?i:{_STRONG}|{_WEAK}))\W+?)?{_NAME}(?P<tail>\s*[,!?.]|\s*$)")
 _CLOSER = re.compile(rf"(?:(?P<before>[\w'’]+)?,\s*|\b(?P<g>(?i:{_STRONG}))\s+){_NAME}\s*[.!?]*$")
+_FAREWELL = re.compile(r"\b(?:bye|goodbye|see\s+you|take\s+care|cheerio|night)\b", re.I)
 _GREETING_START = re.compile(rf"^\W*(?i:{_STRONG})\b")
 _TO_YOU = re.compile(r"\byou(?:r|rself)?\b|\?\s*$", re.I)
 _IMPERATIVES = frozenset("come sit say tell look go stop put have take give let wait listen hang "
@@ -244,6 +245,10 @@ def _addressed(text: str) -> list[str]:
         said_more = m.group("g") is not None or bool(first[m.end():].strip())
         if greeted or "!" in m.group("tail") or (said_more and _speaks_to(first, m.end())):
             found.append(m.group("name"))
+    for later in sentences[1:]:   # "Of course. Hiya, Kirsty. I'm Owen ..."
+        m = _OPENER.match(later)
+        if m and m.group("g") is not None and re.fullmatch(_STRONG, m.group("g"), re.I):
+            found.append(m.group("name"))
     if (m := _CLOSER.search(last)) and not _apposition(m.group("before")):
         if m.group("g") or _GREETING_START.match(last) or _speaks_to(last, 0):
             found.append(m.group("name"))
@@ -264,6 +269,12 @@ def _next_other(segments: Sequence[Segment], i: int) -> str | None:
     return None
 
 
+def _answers(segments: Sequence[Segment], i: int, target: str) -> bool:
+    """Whether ``target``'s next line is a short reply ("Bye!", "See you, thanks")."""
+    reply = next((seg for seg in segments[i + 1:i + 3] if seg.speaker == target), None)
+    return reply is not None and len(reply.text.split()) <= 4
+
+
 def _gather(segments: Sequence[Segment]) -> tuple[list[_Claim], list[_Claim], list[_Claim]]:
     intros: list[_Claim] = []
     addresses: list[_Claim] = []
@@ -275,6 +286,8 @@ def _gather(segments: Sequence[Segment]) -> tuple[list[_Claim], list[_Claim], li
             roles.append(_Claim(seg.speaker, role, seg.segment_id, i, _SELF))
         if (target := _next_other(segments, i)) is None:
             continue
+        if _FAREWELL.search(seg.text) and not _answers(segments, i, target):
+            continue  # "See you in a bit, Dean." to someone leaving; the next voice is another
         for name in _addressed(seg.text):
             if not any(_same_person(name, mine) for mine, _ in own):
                 addresses.append(_Claim(target, name, seg.segment_id, i, _ADDRESS))
@@ -315,8 +328,31 @@ def _resolve_names(intros: list[_Claim], addresses: list[_Claim],
     taken = {c.speaker for c in intros} | set(confirmed)
     open_ = [a for a in addresses if a.speaker not in taken
              and not any(_same_person(a.value, k.value) for k in kept)]
-    called = [pick for claims in _by_label(open_).values() if (pick := _agreeing(claims))]
-    return {c.speaker: c for c in kept + _unique(called)}, merged
+    return {c.speaker: c for c in kept + _voted(open_)}, merged
+
+
+def _voted(addresses: list[_Claim]) -> list[_Claim]:
+    """Who answers to a name: each time it is called, the next voice gets a vote; the
+    label with most votes (then the earliest) takes it, one name per label."""
+    votes: dict[tuple[str, str], list[_Claim]] = defaultdict(list)
+    for claim in addresses:
+        first = claim.value.split()[0].lower()
+        votes[(first, claim.speaker)].append(claim)
+    per_label: dict[str, list[int]] = defaultdict(list)
+    for (_, label), claims in votes.items():
+        per_label[label].append(len(claims))
+    # a label called two names equally often may be two people: it is named by neither
+    tied = {label for label, counts in per_label.items()
+            if len(counts) > 1 and sorted(counts)[-1] == sorted(counts)[-2]}
+    ranked = sorted((claims for (_, label), claims in votes.items() if label not in tied),
+                    key=lambda claims: (-len(claims), claims[0].index))
+    chosen: list[_Claim] = []
+    for claims in ranked:
+        best = min(claims, key=lambda c: (-len(c.value.split()), c.index))
+        if all(c.speaker != best.speaker and not _same_person(c.value, best.value)
+               for c in chosen):
+            chosen.append(best)
+    return chosen
 
 
 def suggest_names(segments: Sequence[Segment],

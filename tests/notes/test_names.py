@@ -233,3 +233,17 @@ def test_a_name_called_before_a_request_is_not_an_introduction():
                                 ("S1", "That's understandable. Ade, could the carers prompt each "
                                        "dose and write it down?")))
     assert found["S1"].name == "Hannah Clarke"   # not merged away by a claim to be Ade
+
+
+def test_someone_seen_off_is_not_the_next_voice():
+    segs = lines(("S3", "I'll leave you to it, I need to nip to the shop."),
+                 ("S1", "No problem, see you in a bit, Dean."),
+                 ("S2", "She's on formula now, about a hundred and twenty mils every three hours."))
+    assert "S2" not in suggest_names(segs)
+
+
+def test_a_name_called_more_often_before_one_voice_goes_to_that_voice():
+    segs = lines(("S1", "Hiya, Kirsty."), ("S4", "Hello."), ("S1", "Kirsty, how is she feeding?"),
+                 ("S2", "Fine, mostly."), ("S1", "Thanks, Kirsty. And you, Kirsty?"),
+                 ("S2", "Tired."))
+    assert suggest_names(segs)["S2"].name == "Kirsty" and "S4" not in suggest_names(segs)
