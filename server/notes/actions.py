@@ -137,6 +137,8 @@ _QUESTION = re.compile(r"^\W*(?:did|do|does|have|has|had|was|were|is|are|can|cou
 _CUT = re.compile(r"\s*(?:[;:()]|\s-\s|\s(?:but|because|cos|although|though|unless|whereas|"
                   r"otherwise|so\s+that|so|when|once|as(?!\s+(?:well|soon|possible)\b))\b|"
                   r",\s*(?:if|which|who|then|I|we|you|he|she|they|it)\b|"
+                  # a recap hands the next task to someone else: ", Marcus calls the GP"
+                  r",\s*(?:and\s+)?(?=[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,|\s+[a-z]+s\b))|"
                   r"\s+and\s+(?:you|he|she|they|it|there)"   # "and you'll get a copy": not theirs
                   r"(?:'ll|'re|'s|\s+(?:will|are|is|can|should|might|may|would))\b|"
                   r"\sif\s+(?:that's|that\s+is|it's|you)\b)", re.I)
@@ -365,4 +367,54 @@ def find_commitments(segment: Segment, previous: Segment | None,
     if (not found and previous is not None and previous.speaker != segment.speaker
             and (deferred is not None or _ACCEPTS.fullmatch(text))):
         found = _accepted(segment, previous, speakers, meeting_date, deferred or (None, None))
-    return found
+    return found + _recap(text, segment.segment_id, speakers, meeting_date, found)
+
+
+# --- a recap: "Marcus calls the GP tomorrow, Tom sends the grant off by the 4th" ------------
+
+_CLAUSE = re.compile(r"\s*(?:[;:]|\.\s+|,?\s+and\s+|,\s+(?=[A-Z][a-z]+\b))\s*(?:then\s+)?")
+_RECAP_VERB = re.compile(rf"^(?P<who>{_CAP})\s+(?P<verb>[a-z]+?)(?:es|s)\b(?P<rest>.*)$")
+_RECAP_ASSIGN = re.compile(rf"^(?P<who>{_CAP}),?\s+(?P<rest>(?:the|your|his|her|their)\s+.+)$")
+_RECAP_BASES = frozenset(_VERBS.split("|")) | {"have", "sort", "chase", "fix"}
+
+
+def _recap(text: str, segment_id: str, speakers: Mapping[str, Person], ref: dt.date,
+           found: list[Commitment]) -> list[Commitment]:
+    """Tasks a summary hands to people by name: "Marcus calls the GP tomorrow", and in a
+    list, "Ade, the call record by Monday". Only names of the meeting's people count."""
+    names = {p.name.split()[0] for p in speakers.values() if p.name}
+    taken = {c.owner for c in found}
+    out: list[Commitment] = []
+    last: str | None = None     # "Ade, the call record by Monday and the charts": both Ade's
+    for clause in _CLAUSE.split(text):
+        clause = clause.strip().rstrip(".!?")
+        if last and re.match(r"(?:the|your|his|her|their)\s", clause):
+            clause = f"{last}, {clause}"
+        last = None
+        if m := _RECAP_VERB.match(clause):
+            verb = {"ha": "have", "do": "do", "goe": "go"}.get(m["verb"], m["verb"])
+            if verb not in _RECAP_BASES and verb + "e" in _RECAP_BASES:
+                verb += "e"                      # "makes" -> "make", "sends" -> "send"
+            if verb not in _RECAP_BASES:
+                continue
+            task = f"{verb}{m['rest']}"
+        elif m := _RECAP_ASSIGN.match(clause):
+            task = m["rest"]
+            last = m["who"]
+        else:
+            continue
+        who = m["who"]
+        if who.split()[0] not in names or _owner_name(who, speakers) in taken:
+            continue
+        rest, said, due = _take_date(task, ref)
+        joint = ": " if last else " to "       # "Ade: the call record by Monday."
+        sentence = f"{who}{joint}{rest}" + (f" {said}" if said else "")
+        out.append(Commitment(segment_id, "action", f"{sentence}.", _owner_name(who, speakers),
+                              due, said))
+    return out
+
+
+def _owner_name(said: str, speakers: Mapping[str, Person]) -> str:
+    """The full name known for a first name said in a recap."""
+    return next((p.name for p in speakers.values()
+                 if p.name and p.name.split()[0] == said.split()[0]), said)

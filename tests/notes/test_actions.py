@@ -343,3 +343,33 @@ def test_the_home_visit_fixture_gives_its_planted_actions(meeting) -> None:
     assert "Sarah to refer Jayden to CAMHS." in [c.text for c in by_line["s_36"]]
     for quiet in ("s_3", "s_9", "s_10", "s_14", "s_17", "s_28", "s_38"):
         assert by_line[quiet] == [], quiet
+
+
+def test_a_recap_hands_each_task_to_the_person_named() -> None:
+    people = {"S1": Person("Priya"), "S2": Person("Marcus"), "S3": Person("Tom Reid"),
+              "S4": Person("Callum")}
+    recap = Segment("s_9", "S1", 0, 1, "So, to recap: I'll speak to the school on Friday, "
+                    "Marcus calls the GP tomorrow, Tom sends the grant off by the 4th, and "
+                    "Callum has Ellie on Saturdays.")
+    got = [(c.owner, c.text, c.due) for c in find_commitments(recap, None, people, TUESDAY)]
+    assert got == [
+        ("Priya", "Priya to speak to the school on Friday.", dt.date(2026, 12, 4)),
+        ("Marcus", "Marcus to call the GP tomorrow.", dt.date(2026, 12, 2)),
+        ("Tom Reid", "Tom to send the grant off by the 4th.", dt.date(2026, 12, 4)),
+        ("Callum", "Callum to have Ellie on Saturdays.", dt.date(2026, 12, 5)),
+    ]
+
+
+def test_a_list_of_tasks_by_name_in_a_summary() -> None:
+    people = {"S1": Person("Hannah"), "S4": Person("Ade Mensah"), "S3": Person("Douglas")}
+    line = Segment("s_9", "S1", 0, 1, "Ade, the call record by Monday and the charts from "
+                   "tomorrow. Douglas, the falls detector on Saturday.")
+    got = [(c.owner, c.text) for c in find_commitments(line, None, people, TUESDAY)]
+    assert got == [("Ade Mensah", "Ade: the call record by Monday."),
+                   ("Ade Mensah", "Ade: the charts from tomorrow."),
+                   ("Douglas", "Douglas: the falls detector on Saturday.")]
+
+
+def test_a_name_not_of_the_meeting_is_no_recap_owner() -> None:
+    line = Segment("s_9", "S1", 0, 1, "Jayden loves it there, Mia sends her love.")
+    assert find_commitments(line, None, {"S1": Person("Priya")}, TUESDAY) == []
