@@ -178,8 +178,8 @@ async def test_the_note_over_http_edits_exports_and_redrafts(server, streamed):
         assert status == "ready"
         redrafted = await http.get(f"{base}/note")
         assert redrafted.headers["x-casenote-note-version"] == "draft"
-        assert {"speaker": "S1", "name": "Sarah", "role": "social worker"} in \
-            redrafted.json()["attendees"]
+        assert {"speaker": "S1", "name": "Sarah", "role": "social worker",
+                "suggested": False} in redrafted.json()["attendees"]
         kept = await http.get(f"{base}/note", params={"version": "edited"})
         assert kept.json()[section][0]["text"].startswith("Reworded by the worker")
 
