@@ -75,3 +75,36 @@ def test_whisperlivekit_policy_on_the_same_clip(jfk_wav):
     finals, _ = stream_with_partials(engine, read(jfk_wav), frame_s=0.5)
     text = norm(" ".join(f.text for f in finals))
     assert "fellow americans" in text and "your country" in text
+
+
+# Talk that opens with a title and a name, with numbers and initials, read without pauses
+# long enough to end an utterance: finals may only be cut at real sentence ends.
+ABBREVIATED = ("Mr. Patel and Dr. Jones came to see us this morning at St. Mary's. The rent is "
+               "one thousand two hundred and forty pounds, up three point five percent. "
+               "J. R. Smith from housing signed the letter. Mrs. Okafor said it was fine.")
+
+
+@pytest.fixture(scope="module")
+def abbreviated_wav(tmp_path_factory):
+    import subprocess
+
+    out = tmp_path_factory.mktemp("abbrev") / "read.wav"
+    subprocess.run(["flite", "-voice", "rms", "-t", ABBREVIATED, "-o", str(out)], check=True)
+    audio, rate = sf.read(str(out), dtype="float32")
+    import soxr
+    return soxr.resample(audio, rate, 16000).astype("float32")
+
+
+def test_a_reading_that_opens_with_a_title_is_not_cut_inside_it(utterance_engine,
+                                                                 abbreviated_wav):
+    finals, _ = stream_with_partials(utterance_engine, abbreviated_wav)
+    texts = [f.text for f in finals]
+    assert "patel" in norm(texts[0]), texts   # the first final is the sentence, not "Mr."
+    for final in finals[:-1]:
+        last = final.text.split()[-1]
+        assert last not in ("Mr.", "Dr.", "Mrs.", "St.", "J.", "R."), texts
+    # One stream's finals never overlap in time, so no word is committed twice.
+    for earlier, later in zip(finals, finals[1:]):
+        assert later.start_s >= earlier.end_s - 1e-6, texts
+    words = norm(" ".join(texts)).split()
+    assert words.count("patel") == 1 and words.count("jones") == 1, texts
