@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from server.engines.sentences import split_sentences
 from server.notes.dates import MONTHS, WEEKDAYS, resolve_date
 from server.notes.schema import Person, Segment
 
@@ -309,14 +310,13 @@ _ACCEPTS = re.compile(rf"\W*{_YES}(?:[\s,.!]+(?:{_YES}|thanks|cheers|love|great|
                       r"(?:,\s*[A-Z][a-z]+)?[\s,.!]*", re.I)
 _REQUEST = re.compile(r"\b(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:possibly\s+)?|"
                       r"please\s+)(?P<vp>[a-z][^?]*)", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 
 
 def _accepted(segment: Segment, previous: Segment, speakers: Mapping[str, Person],
               ref: dt.date, own_date: tuple[str | None, dt.date | None]) -> list[Commitment]:
     """What ``previous`` asked of the speaker of ``segment``, who said yes to it."""
-    asked = [m for s in _SENTENCE.split(previous.text.translate(_APOSTROPHES))
+    asked = [m for s in split_sentences(previous.text.translate(_APOSTROPHES))
              if (m := _REQUEST.search(s))]
     if not asked:
         return []
@@ -344,7 +344,7 @@ def find_commitments(segment: Segment, previous: Segment | None,
     text = segment.text.translate(_APOSTROPHES).strip()
     found: list[Commitment] = []
     deferred: tuple[str | None, dt.date | None] | None = None   # "I'll do that" as the reply
-    for sentence in _SENTENCE.split(text):
+    for sentence in split_sentences(text):
         steps = _next_steps(sentence, segment.segment_id, meeting_date)
         phrases = _phrases(sentence, segment.speaker, speakers,
                            [start for start, linked, _ in steps if linked])

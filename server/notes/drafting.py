@@ -12,14 +12,15 @@ chunk's items are checked against their cited segments as soon as they are draft
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from server.notes.assemble import build_note, combine, coverage, merge_items
-from server.notes.evidence import INVENTED
+from server.notes.assemble import build_note, combine, content_words, coverage, merge_items
+from server.notes.evidence import INVENTED, claim
 from server.notes.facts import find_facts, known_people
 from server.notes.names import NameSuggestion, suggest_names
 from server.notes.prompt import (CONTEXT_LINES, DraftChunk, DraftItem, echoes_prompt,
@@ -264,7 +265,8 @@ class IncrementalNote:
             support = " ".join(by_id[sid].text for sid in checked.evidence if sid in by_id)
             # An item naming what its lines do not hold, or repeating the prompt, is the
             # model's noise, not a doubtful statement for the worker: it is dropped.
-            if echoes_prompt(checked.text, support):
+            if echoes_prompt(checked.text, support) or _transcript_again(
+                    checked.text, [by_id[sid].text for sid in checked.evidence if sid in by_id]):
                 continue
             if problem is None:
                 kept.append(checked)
@@ -275,6 +277,23 @@ class IncrementalNote:
             self._state.unsupported.extend(item.text for item in rejected)
             self._state.drafted += done
             self._state.chunks.append(stats)
+
+
+COPY_SHARE = 0.9  # an item sharing this much of a line's content words is the line again
+
+
+def _transcript_again(text: str, lines: Sequence[str]) -> bool:
+    """A model item that is its lines again ("S2: Not properly, I keep meaning to ..."), or
+    that loops on itself: the rules already quote what matters, so this is noise."""
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    grams = [tuple(words[i:i + 5]) for i in range(len(words) - 4)]
+    if len(grams) != len(set(grams)):
+        return True
+    if re.match(r"^\W*[\w' -]{1,30}:\s", text):   # "Prisha Ali: Right, I'll ..."
+        return True
+    said = content_words(claim(text))
+    return any(said and len(said & content_words(line)) >= COPY_SHARE * len(said)
+               for line in [*lines, " ".join(lines)])
 
 
 def _cites_new(item: DraftItem, chunk: DraftChunk) -> bool:

@@ -65,7 +65,8 @@ _VOICE = re.compile(
     r"(?:wants?|would like|doesn't want|does not want|misses|loves|hates|likes|is scared)",
     re.I)
 _OBSERVED = re.compile(
-    r"\bI (?:can |could )?(?:see|saw|notice|noticed|observe|observed|can tell)\b"
+    r"(?<!so )(?<!so that )\bI (?:can |could )?(?:see|saw|notice|noticed|observe|observed|"
+    r"can tell|had a look|looked (?:at|in|round|around))\b"
     r"(?! (?:you|what|if|how|why|whether|where|that you))"
     r"|\b(?:the|his|her|their|your) (?:house|flat|home|room|bedroom|kitchen|fridge|garden|"
     r"cupboards?|bathroom|living room|hallway|stairs) (?:is|was|looks?|looked|seems?|smells?|"
@@ -202,7 +203,7 @@ def _worker_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftIt
     (not the practical risks they name while planning what to do about them)."""
     if _PURPOSE.search(sentence):
         return DraftItem("purpose", _quote(name, "said", sentence), evidence)
-    if _OBSERVED.search(sentence):
+    if _OBSERVED.search(sentence) and not _COMMITS.search(sentence):
         return DraftItem("observations", _quote(name, "observed", sentence), evidence)
     cue = find_cue(sentence)
     if cue is not None and not _COMMITS.search(sentence):

@@ -141,6 +141,8 @@ _APPOSITIONS = (   # what may follow a self-introduced name: "I'm Sarah, the soc
     re.compile(rf",\s+(?:(?i:and)\s+)?(?:{_DET}{_MOD})?{_ROLE}"),
     re.compile(rf",\s+(?:(?i:the|a|an|your|one\s+of\s+the|one\s+of\s+your)\s+)?{_PHRASE}"),
     re.compile(rf",\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN}"),
+    # "I'm Prisha Ali Social Worker from ...": as recognition writes it, with no comma
+    re.compile(rf"\s+{_ROLE}(?=\s+(?i:from|at|with|for)\b|\s*[.,;]|\s*$)"),
 )
 # "I coordinate Frank's visits for ...": the verb of the job.
 _DOING = re.compile(r"\b(?i:i)\s+(?P<verb>coordinate|co-ordinate|manage|supervise|run)\b")

@@ -32,6 +32,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"\bbetter off (?:dead|without me)", r"\bno (?:point|reason) (?:in )?(?:living|going on)",
         r"\bbetter off (?:if|when) I (?:just )?(?:wasn'?t|weren'?t|was not|were not|am not|'m not) "
         r"(?:here|around|alive)", r"\bend it all\b", r"\bcan'?t go on\b",
+        r"\b(?:everyone|everybody|they|you|the kids|my (?:family|kids|children)|he|she)(?:'d| would)?"
+        r" (?:all |just )?be better off\b",
         r"\bdon'?t want to be (?:here|around|alive)\b",
     ),
     "self-harm": (

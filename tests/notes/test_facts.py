@@ -197,3 +197,13 @@ def test_a_safeguarding_word_its_lines_do_not_hold_is_invented():
     item = DraftItem("discussion", "Kelly said she has been hurting herself.", ("s_5",))
     _, problem = checker.check(item, segs, {"S2": Person("Kelly", "mother")})
     assert problem is not None and "safeguarding" in problem
+
+
+def test_a_model_item_that_is_its_line_again_or_loops_is_dropped():
+    from server.notes.drafting import _transcript_again
+    line = "Not properly, I keep meaning to, but I'm on nights at the warehouse four times a week."
+    assert _transcript_again(f"S2: {line}", [line])
+    assert _transcript_again("Hi Priya, I'm sorry, I'm late. I'm sorry, I'm late. "
+                             "I'm sorry, I'm late.", ["Sorry I'm late."])
+    assert not _transcript_again("Marcus said he works nights and has not spoken to the "
+                                 "school.", [line, "Has anyone spoken to the school?"])
