@@ -55,6 +55,8 @@ class RecordingUpload {
     this.form = part("upload-form");
     this.file = part("upload-file");
     this.title = part("upload-title");
+    this.date = part("upload-date");
+    this.date.max = new Date().toISOString().slice(0, 10); // a visit cannot be in the future
     this.send = part("upload-send");
     this.cancel = part("upload-cancel");
     this.openButton = part("upload-open");
@@ -93,10 +95,11 @@ class RecordingUpload {
     this.send.disabled = this.busy || this.recording;
     this.file.disabled = this.busy;
     this.title.disabled = this.busy;
+    this.date.disabled = this.busy;
     this.cancel.hidden = !this.xhr;
     this.openButton.hidden = !this.done;
     // A control disabled or hidden while focused drops focus to the body: hand it on.
-    const own = [this.send, this.cancel, this.openButton, this.file, this.title];
+    const own = [this.send, this.cancel, this.openButton, this.file, this.title, this.date];
     if (own.includes(focused) && (focused.disabled || focused.hidden)) {
       const next = this.xhr ? this.cancel : this.done ? this.openButton : this.send;
       (next.disabled ? this.summary : next).focus();
@@ -143,6 +146,7 @@ class RecordingUpload {
     const form = new FormData();
     form.append("file", file, file.name);
     if (title) form.append("title", title);
+    if (this.date.value) form.append("date", this.date.value);
     const xhr = new XMLHttpRequest();
     this.xhr = xhr;
     this.done = null;
