@@ -6,6 +6,8 @@ in words; no upload starts while a live recording runs."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import contextlib
 import re
 from collections.abc import Iterator
@@ -73,7 +75,8 @@ def test_upload_shows_progress_then_opens_the_visit(server, jfk_wav, tmp_path, p
         follow_texts(page, "#upload-progress-row", "uploadProgress")
         page.set_input_files("#upload-file", str(recording))
         page.fill("#upload-title", "Phone recording")
-        page.fill("#upload-date", "2026-11-24")   # recorded a week before it is uploaded
+        visit_day = (dt.date.today() - dt.timedelta(days=7)).isoformat()  # recorded last week
+        page.fill("#upload-date", visit_day)
         page.click("#upload-send")
         expect(page.locator("#upload-error")).to_have_text("")
 
@@ -98,7 +101,7 @@ def test_upload_shows_progress_then_opens_the_visit(server, jfk_wav, tmp_path, p
         meeting = httpx.get(f"{server.http}/v1/meetings/{meeting_id}",
                             headers=server.headers).json()
         assert meeting["title"] == "Phone recording"
-        assert meeting["created_at"].startswith("2026-11-24")  # the note is dated by the visit
+        assert meeting["created_at"].startswith(visit_day)  # the note is dated by the visit
         assert len(meeting["segments"]) == page.locator("#captions li").count()
 
         # The note view follows the note: drafting, then the note (or a clear failure).
