@@ -6,9 +6,8 @@ in words; no upload starts while a live recording runs."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
