@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -235,7 +236,7 @@ async def index(request: Request) -> Response:
 def _load_engines(state: AppState, factory: TranscriberFactory,
                   diariser_factory: DiariserFactory, notes_factory: NotesFactory) -> None:
     try:
-        state.transcriber = factory(state.settings)
+        transcriber = factory(state.settings)
     except Exception as exc:  # task boundary: reported through /v1/health and the log
         log.exception("loading the speech models failed")
         state.load_error = str(exc)
@@ -243,9 +244,14 @@ def _load_engines(state: AppState, factory: TranscriberFactory,
         return
     try:
         state.diariser = diariser_factory(state.settings)
+        if state.diariser is not None:
+            warm_up(state.diariser)
     except Exception as exc:  # captions work without speaker labels: say so, go on
         log.exception("loading the speaker models failed; speaker labels are off")
-        state.diariser_error = str(exc)
+        state.diariser, state.diariser_error = None, str(exc)
+    # Only now do sockets, uploads and /v1/health take meetings: a meeting opened while the
+    # speaker models were still loading used to keep no speaker labels for its whole life.
+    state.transcriber = transcriber
     if state.settings.drafter == "none":
         state.notes.off("case-note drafting is turned off (--drafter none)")
         return
@@ -254,6 +260,19 @@ def _load_engines(state: AppState, factory: TranscriberFactory,
     except Exception as exc:  # captions go on without notes: say why in health and frames
         log.exception("loading the note drafter failed; case notes are off")
         state.notes.off(f"the note drafter could not be loaded: {exc}")
+
+
+WARM_UP_S = 6.0  # of noise through the speaker models once, before the first meeting
+
+
+def warm_up(diariser: Any) -> None:
+    """One pass of the speaker models on noise, so that the first meeting does not pay for
+    the runtimes' first-call set-up (kernel choice, lazy imports) while it is live."""
+    stream = diariser.open_stream()
+    rng = np.random.default_rng(0)
+    stream.accept((0.01 * rng.standard_normal(int(WARM_UP_S * 16000))).astype(np.float32))
+    stream.step()
+    stream.finish()
 
 
 def default_factory(settings: Settings) -> Transcriber:
