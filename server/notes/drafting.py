@@ -270,8 +270,9 @@ class IncrementalNote:
                 continue
             if problem is None:
                 kept.append(checked)
-            elif not problem.startswith(INVENTED):
-                rejected.append(checked)
+            elif (not problem.startswith(INVENTED) and checked.evidence
+                  and len(content_words(claim(checked.text))) >= MIN_DOUBTFUL_WORDS):
+                rejected.append(checked)   # a doubtful statement the worker may confirm
         with self._lock:
             self._state.items.extend(kept)
             self._state.unsupported.extend(item.text for item in rejected)
@@ -279,6 +280,7 @@ class IncrementalNote:
             self._state.chunks.append(stats)
 
 
+MIN_DOUBTFUL_WORDS = 3  # "S3, S2, S1." or a refusal is noise, not a statement to confirm
 COPY_SHARE = 0.9  # an item sharing this much of a line's content words is the line again
 
 

@@ -107,7 +107,7 @@ _HEADS = ("officer|worker|visitor|nurse|adviser|advisor|manager|coordinator|co-o
 _KIN = (r"(?P<kin>(?i:son|daughter|wife|husband|partner|brother|sister|mum|dad|mother|father|"
         r"nan|gran|grandma|grandad|grandson|granddaughter|nephew|niece|aunt|auntie|uncle|"
         r"cousin|friend|neighbour|carer))(?![\w'’-])")
-_PHRASE = (rf"(?P<phrase>(?:[a-z][a-z'’-]*\s+){{0,3}}(?:{_HEADS}))s?(?![\w'’-])"
+_PHRASE = (rf"(?P<phrase>(?i:(?:[a-z][a-z'’-]*\s+){{0,3}}(?:{_HEADS})))(?i:s)?(?![\w'’-])"
            # a whole noun phrase, not "Ade, could the carers prompt ...": it ends the clause
            r"(?=\s*(?:[.,;!]|$)|\s+(?:with|from|at|for|in|on|here|based)\b)")
 _ORG = rf"(?P<org>(?i:{'|'.join(p for p, _ in _ORGS)}))(?![\w'’-])"
@@ -126,8 +126,11 @@ _INTROS = (
     # coordinate ...", "Bernie Walsh, tenancy sustainment officer with Eastgate Housing".
     re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:hi|hello|hiya|hey|morning)\W+"
                rf"(?i:everyone|all|both|there|all of you)\W+)?{_NAME}"
-               rf"(?=\.\s+(?i:i['’]m|i\s+am|i\s+work|i\s+coordinate|i\s+manage|i\s+run)\b"
-               rf"|,\s+(?:(?i:the|a|an|your|one\s+of\s+the)\s+)?{_PHRASE}"
+               rf"(?=\.\s+(?i:i['’]m|i\s+am|i\s+work|i\s+coordinate|i\s+manage|i\s+run)\b)"),
+    # A name and a job title or a relation is an introduction wherever a clause begins
+    # (recognition writes "I am thanks, Bernie Walsh, Tenancy Sustainment Officer with ...").
+    re.compile(rf"(?:^|(?<=[.!?,])\s+)\W*{_NAME}"
+               rf"(?=,\s+(?:(?i:the|a|an|your|one\s+of\s+the)\s+)?{_PHRASE}"
                rf"|,\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN.replace('?P<kin>', '')})"),
 )
 _SELF_ROLES = (
@@ -156,6 +159,7 @@ _STRONG = (r"hi|hiya|hello|hey|morning|afternoon|evening|good\s+(?:morning|after
 _WEAK = r"so|well|oh|ah|and|now|yes|yeah|no|right|ok|okay|alright|sorry"
 _OPENER = re.compile(rf"^\W*(?:(?P<g>(?i:{_STRONG}|{_WEAK}))\W+?)?{_NAME}(?P<tail>\s*[,!?.]|\s*$)")
 _CLOSER = re.compile(rf"(?:(?P<before>[\w'’]+)?,\s*|\b(?P<g>(?i:{_STRONG}))\s+){_NAME}\s*[.!?]*$")
+_GUESSED = re.compile(rf"\b(?i:you\s+must\s+be|are\s+you|you['’]re|you\s+are)\s+{_NAME}\s*[.?!]*$")
 _FAREWELL = re.compile(r"\b(?:bye|goodbye|see\s+you|take\s+care|cheerio|night)\b", re.I)
 _GREETING_START = re.compile(rf"^\W*(?i:{_STRONG})\b")
 _TO_YOU = re.compile(r"\byou(?:r|rself)?\b|\?\s*$", re.I)
@@ -247,6 +251,8 @@ def _addressed(text: str) -> list[str]:
         said_more = m.group("g") is not None or bool(first[m.end():].strip())
         if greeted or "!" in m.group("tail") or (said_more and _speaks_to(first, m.end())):
             found.append(m.group("name"))
+    for m in _GUESSED.finditer(text):   # "And you must be Jamal?"
+        found.append(m.group("name"))
     for later in sentences[1:]:   # "Of course. Hiya, Kirsty. I'm Owen ..."
         m = _OPENER.match(later)
         if m and m.group("g") is not None and re.fullmatch(_STRONG, m.group("g"), re.I):

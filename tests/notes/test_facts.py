@@ -207,3 +207,24 @@ def test_a_model_item_that_is_its_line_again_or_loops_is_dropped():
                              "I'm sorry, I'm late.", ["Sorry I'm late."])
     assert not _transcript_again("Marcus said he works nights and has not spoken to the "
                                  "school.", [line, "Has anyone spoken to the school?"])
+
+
+class NoisyModel:
+    """A model whose items cite nothing, or say nothing."""
+
+    model_name = "noisy"
+
+    def draft(self, request: DraftRequest) -> DraftReply:
+        import json
+        items = [{"kind": "discussion", "text": "S3, S2, S1.", "lines": [5]},
+                 {"kind": "discussion", "text": "The visit took place because of a risk.",
+                  "lines": [99]}]
+        return DraftReply(json.dumps({"items": items}), 10, 0, 10, 0.0, 0.0, False)
+
+
+def test_noise_is_not_offered_to_the_worker_as_unsupported():
+    note = IncrementalNote(NoisyModel(), EvidenceChecker(WordsOnly()),
+                           NoteOptions(min_chunk_words=10_000, rule_facts=False))
+    note.add_segments(segments())
+    wire = note.finish(MeetingInfo("m_1", "Visit", TUESDAY, 30.0, {})).to_wire()
+    assert wire["unsupported"] == []
