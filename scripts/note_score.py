@@ -564,9 +564,13 @@ def capitalised_mid_sentence(texts: Iterable[str]) -> set[str]:
     return known
 
 
+SPEAKER_LABEL = re.compile(r"\bS[1-9]\d{0,2}\b")
+
+
 def specifics(text: str, on: dt.date, known: set[str]) -> list[tuple[str, Any]]:
-    """The checkable specifics an item's text states, as (kind, value) pairs."""
-    canon = canonical(text)
+    """The checkable specifics an item's text states, as (kind, value) pairs. A speaker
+    label ("S2 said ...") names a voice, not the number 2."""
+    canon = canonical(SPEAKER_LABEL.sub("someone", text))
     mentions = date_mentions(canon, on)
     out: list[tuple[str, Any]] = []
     taken: list[tuple[int, int]] = []

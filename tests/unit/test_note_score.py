@@ -391,3 +391,10 @@ def test_a_note_quoting_the_script_finds_every_fact(path: Path) -> None:
     assert report["ungrounded"]["items"] == 0, report["ungrounded"]["details"]
     assert report["misattributed"]["items"] == 0
     assert report["misattributed_truth"]["items"] == 0
+
+
+def test_a_speaker_label_is_not_a_number_to_ground() -> None:
+    from scripts.note_score import specifics
+    assert specifics("S2 to nip to the shop for nappies.", dt.date(2026, 12, 1), set()) == []
+    assert specifics("S2 said she has 2 children.", dt.date(2026, 12, 1), set()) == [
+        ("number", ("2", 2.0))]
