@@ -129,12 +129,17 @@ def worker_labels(segments: Sequence[Segment], speakers: Mapping[str, Person]) -
     return {segments[0].speaker} if segments else set()
 
 
+def suggested_people(segments: Sequence[Segment],
+                     confirmed: Mapping[str, Person]) -> dict[str, Person]:
+    """The names and roles the talk suggests for labels the worker has not named."""
+    return {label: Person(s.name, s.role)
+            for label, s in suggest_names(segments, confirmed).items()}
+
+
 def known_people(segments: Sequence[Segment],
                  confirmed: Mapping[str, Person]) -> dict[str, Person]:
     """The worker's names, else the names and roles the talk suggests."""
-    suggested = {label: Person(s.name, s.role)
-                 for label, s in suggest_names(segments, confirmed).items()}
-    return merge_people(confirmed, suggested)
+    return merge_people(confirmed, suggested_people(segments, confirmed))
 
 
 def who(label: str, speakers: Mapping[str, Person]) -> str:
