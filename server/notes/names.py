@@ -109,7 +109,7 @@ _KIN = (r"(?P<kin>(?i:son|daughter|wife|husband|partner|brother|sister|mum|dad|m
         r"cousin|friend|neighbour|carer))(?![\w'’-])")
 _PHRASE = (rf"(?P<phrase>(?i:(?:[a-z][a-z'’-]*\s+){{0,3}}(?:{_HEADS})))(?i:s)?(?![\w'’-])"
            # a whole noun phrase, not "Ade, could the carers prompt ...": it ends the clause
-           r"(?=\s*(?:[.,;!]|$)|\s+(?:with|from|at|for|in|on|here|based)\b)")
+           r"(?=\s*(?:[.,;!]|$)|\s+(?:with|from|at|for|in|on|here|based|who)\b)")
 _ORG = rf"(?P<org>(?i:{'|'.join(p for p, _ in _ORGS)}))(?![\w'’-])"
 _DET = rf"(?:(?i:the|your|a|an|his|her|their)|{_WORD}['’]s)\s+"
 _MOD = r"(?:[a-z]+\s+)??"     # lazy, so "family support worker" is not cut to "support worker"
@@ -133,8 +133,15 @@ _INTROS = (
                rf"(?=,\s+(?:(?i:the|a|an|your|one\s+of\s+the)\s+)?{_PHRASE}"
                rf"|,\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN.replace('?P<kin>', '')})"),
 )
+_ROLES_OF = rf"(?P<role>(?i:{'|'.join(p for p, _ in _ROLES)}))(?i:s)?(?![\w'’-])"
 _SELF_ROLES = (
     re.compile(rf"{_I_AM}(?:(?i:also|just|actually)\s+)?{_DET}{_MOD}{_ROLE}"),
+    # "I'm one of the health visitors from the Beech Road team"
+    re.compile(rf"{_I_AM}(?i:one\s+of\s+(?:the|our|your|their)\s+){_MOD}{_ROLES_OF}"),
+    # "And it's Tom Reid, from the family support team" (whatever became of the name)
+    re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:and|hi|hello|hiya)\W+)?(?i:it['’]?s)\s+"
+               rf"(?!(?i:a|an|the|that|this|my|your|his|her|their|just|only|not|all)\b)"
+               rf"(?:[\w'’-]+\s+){{0,2}}[\w'’-]+,?\s+(?i:from|with)\s+{_ORG}"),
     re.compile(rf"{_I_AM}(?i:from|with)\s+{_ORG}"),
     re.compile(rf"\b(?i:i\s+work)\s+(?i:for|in|with|at)\s+{_ORG}"),
     re.compile(rf"\b(?i:i\s+work\s+as)\s+(?:(?i:the|a|an)\s+)?{_MOD}{_ROLE}"),
@@ -160,6 +167,18 @@ _WEAK = r"so|well|oh|ah|and|now|yes|yeah|no|right|ok|okay|alright|sorry"
 _OPENER = re.compile(rf"^\W*(?:(?P<g>(?i:{_STRONG}|{_WEAK}))\W+?)?{_NAME}(?P<tail>\s*[,!?.]|\s*$)")
 _CLOSER = re.compile(rf"(?:(?P<before>[\w'’]+)?,\s*|\b(?P<g>(?i:{_STRONG}))\s+){_NAME}\s*[.!?]*$")
 _GUESSED = re.compile(rf"\b(?i:you\s+must\s+be|are\s+you|you['’]re|you\s+are)\s+{_NAME}\s*[.?!]*$")
+# "And this is Sam, a student nurse": someone presents another, who answers next.
+_PRESENTS = re.compile(rf"\b(?i:this\s+is|here['’]s)\s+(?:(?i:my|our)\s+(?:colleague|"
+                       rf"student|manager|interpreter|partner)\s+)?{_NAME}"
+                       r"(?!,?\s+(?:from|at|here|speaking)\b)")
+_PRESENTED_ROLE = re.compile(
+    rf"^[\s,.;:-]*(?:(?:(?i:a|an|the|our|my|one\s+of\s+(?:our|the|my))\s+)?{_PHRASE}"
+    rf"|(?:(?i:a|an|the|our|my|his|her)\s+)?{_MOD}{_ROLE}(?=\s*(?:[.,;!]|$)|\s+(?i:who|from|with)\b))")
+# "I'll leave you to it." / "See you in a bit, Dean.": a farewell to the one who is going.
+_LEAVING = re.compile(r"\b(?:I'll\s+leave\s+you|I'm\s+off\b|I\s+(?:need|have|got)\s+to\s+"
+                      r"(?:go|nip|head|dash|run|get\s+going)\b|I'd\s+better\s+(?:go|get|head)\b|"
+                      r"I'll\s+(?:let\s+you\s+get\s+on|get\s+out\s+of\s+your\s+way|be\s+off)|"
+                      r"I'm\s+(?:going\s+to\s+|gonna\s+)?(?:head|nip|pop)\s+(?:off|out))", re.I)
 _FAREWELL = re.compile(r"\b(?:bye|goodbye|see\s+you|take\s+care|cheerio|night)\b", re.I)
 _GREETING_START = re.compile(rf"^\W*(?i:{_STRONG})\b")
 _TO_YOU = re.compile(r"\byou(?:r|rself)?\b|\?\s*$", re.I)
@@ -292,14 +311,52 @@ def _gather(segments: Sequence[Segment]) -> tuple[list[_Claim], list[_Claim], li
         intros += [_Claim(seg.speaker, name, seg.segment_id, i, _SELF) for name, _ in own]
         if role := _own_role(seg.text, (end for _, end in own)):
             roles.append(_Claim(seg.speaker, role, seg.segment_id, i, _SELF))
-        if (target := _next_other(segments, i)) is None:
+        target = _next_other(segments, i)
+        if _FAREWELL.search(seg.text):
+            # "See you in a bit, Dean." to someone leaving: the one who said they were going;
+            # else the next voice only if it answers ("Bye!")
+            target = _leaver(segments, i) or (
+                target if target is not None and _answers(segments, i, target) else None)
+        if target is None:
             continue
-        if _FAREWELL.search(seg.text) and not _answers(segments, i, target):
-            continue  # "See you in a bit, Dean." to someone leaving; the next voice is another
-        for name in _addressed(seg.text):
+        presented = [(name, role) for name, role in _presented(segments, i)
+                     if not any(_same_person(name, mine) for mine, _ in own)]
+        # "Hiya, Kirsty. And this is Sam.": the next voice is Sam's, not Kirsty's
+        for name in [] if presented else _addressed(seg.text):
             if not any(_same_person(name, mine) for mine, _ in own):
                 addresses.append(_Claim(target, name, seg.segment_id, i, _ADDRESS))
+        for name, role in presented:
+            if target != seg.speaker:
+                addresses.append(_Claim(target, name, seg.segment_id, i, _ADDRESS))
+                if role:
+                    roles.append(_Claim(target, role, seg.segment_id, i, _ADDRESS))
     return intros, addresses, roles
+
+
+def _leaver(segments: Sequence[Segment], i: int) -> str | None:
+    """The label of the line before, when it announced they were going."""
+    for seg in reversed(segments[max(0, i - 2):i]):
+        if seg.speaker != segments[i].speaker:
+            return seg.speaker if _LEAVING.search(seg.text) else None
+    return None
+
+
+def _presented(segments: Sequence[Segment], i: int) -> list[tuple[str, str]]:
+    """(name, role) of each person the line presents ("and this is Sam, a student nurse"),
+    the role read from what follows the name, in this line or the speaker's next one."""
+    seg = segments[i]
+    after = segments[i + 1].text if (i + 1 < len(segments)
+                                     and segments[i + 1].speaker == seg.speaker) else ""
+    found: list[tuple[str, str]] = []
+    for m in _PRESENTS.finditer(seg.text):
+        name = _clean(m.group("name"))
+        if not name or _reported(seg.text, m.start()):
+            continue
+        rest = seg.text[m.end():]
+        said = _PRESENTED_ROLE.match(rest) or (None if rest.strip(" ,.") else
+                                               _PRESENTED_ROLE.match(after))
+        found.append((name, _canonical(said) if said else ""))
+    return found
 
 
 def _by_label(claims: Iterable[_Claim]) -> dict[str, list[_Claim]]:
@@ -363,14 +420,28 @@ def _voted(addresses: list[_Claim]) -> list[_Claim]:
     return chosen
 
 
+def _roles(roles: list[_Claim], names: Mapping[str, _Claim]) -> dict[str, list[_Claim]]:
+    """Each label's role: said of oneself before said by others; where a label's roles
+    disagree (diarisation may have merged two people), the one said with its name, if any."""
+    out: dict[str, list[_Claim]] = {}
+    for label, claims in _by_label(roles).items():
+        strongest = max(c.strength for c in claims)
+        claims = [c for c in claims if c.strength == strongest]
+        if len({c.value for c in claims}) > 1:
+            name = names.get(label)
+            claims = [c for c in claims if name is not None and c.segment_id == name.segment_id]
+        if claims and len({c.value for c in claims}) == 1:
+            out[label] = claims
+    return out
+
+
 def suggest_names(segments: Sequence[Segment],
                   confirmed: Mapping[str, Person] | None = None) -> dict[str, NameSuggestion]:
     """Suggestions by speaker label, from self-introductions and forms of address."""
     confirmed = confirmed or {}
     intros, addresses, roles = _gather(segments)
     names, merged = _resolve_names(intros, addresses, confirmed)
-    own_roles = {label: claims for label, claims in _by_label(roles).items()
-                 if len({c.value for c in claims}) == 1}
+    own_roles = _roles(roles, names)
     out: dict[str, NameSuggestion] = {}
     for label in dict.fromkeys(seg.speaker for seg in segments):
         if not label or label in confirmed or label in merged:   # "": no diarisation label

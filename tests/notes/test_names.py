@@ -247,3 +247,54 @@ def test_a_name_called_more_often_before_one_voice_goes_to_that_voice():
                  ("S2", "Fine, mostly."), ("S1", "Thanks, Kirsty. And you, Kirsty?"),
                  ("S2", "Tired."))
     assert suggest_names(segs)["S2"].name == "Kirsty" and "S4" not in suggest_names(segs)
+
+
+def test_a_person_presented_by_another_is_the_next_voice_with_the_role_said() -> None:
+    talk = lines(
+        ("S1", "Of course. Hiya, Kirsty. I'm one of the health visitors from the Beech Road "
+               "team, and this is Sam."),
+        ("S1", "A student nurse who's shadowing me today, if that's alright with you."),
+        ("S3", "Hello, lovely to meet you. I'll mostly just be listening."),
+        ("S2", "That's fine. Sorry, I've not had a chance to get dressed."),
+        ("S1", "Kirsty, how has your mood been since the birth?"),
+        ("S2", "Tired. Tearful sometimes."),
+    )
+    got = suggest_names(talk)
+    assert got["S1"] == NameSuggestion("S1", "", "health visitor", "s_1")
+    assert (got["S3"].name, got["S3"].role) == ("Sam", "student nurse")
+    assert got["S2"].name == "Kirsty"
+
+
+def test_a_farewell_names_the_one_who_said_they_were_going() -> None:
+    talk = lines(
+        ("S2", "I'll leave you to it. I need to nip to the shop for nappies."),
+        ("S1", "No problem, see you in a bit, Dean."),
+        ("S1", "So, how's feeding going?"),
+        ("S3", "She's on formula now."),
+    )
+    assert suggest_names(talk) == {"S2": NameSuggestion("S2", "Dean", "", "s_2")}
+
+
+def test_a_farewell_to_nobody_leaving_names_nobody() -> None:
+    talk = lines(("S2", "Right, the kettle's on."), ("S1", "See you, Dean."),
+                 ("S3", "He's gone to work already, he left at eight."))
+    assert suggest_names(talk) == {}   # S2 said nothing of going; S3 did not answer it
+
+
+@pytest.mark.parametrize("text", [
+    "And its palm read, from the Family Support Team.",     # recognition lost the name
+    "And it's Tom Reid, from the family support team.",
+])
+def test_a_role_from_a_team_named_after_it_is(text: str) -> None:
+    assert one(text)["S1"].role == "family support worker"
+
+
+def test_it_is_a_letter_from_housing_is_no_role() -> None:
+    assert one("It's a letter from the council housing, look.") == {}
+
+
+def test_a_label_with_two_roles_keeps_the_one_said_with_its_name() -> None:
+    talk = lines(("S4", "Douglas, his son. I drive down from Carlisle most weekends."),
+                 ("S1", "Thanks for coming."),
+                 ("S4", "I coordinate Frank's visits for Brightwell Homecare."))
+    assert suggest_names(talk)["S4"] == NameSuggestion("S4", "Douglas", "son", "s_1")
