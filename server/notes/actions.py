@@ -124,13 +124,25 @@ _ROLE = (r"(?:[A-Z][a-z]+'s\s+|(?i:(?:the|your|his|her|their|my)\s+))?(?i:mum|ma
          r"landlord|housing(?:\s+(?:team|officer|association))?|council|police|(?:head\s*)?teacher|"
          r"SENCO|(?:family\s+)?support\s+worker|key\s*worker|youth\s+worker|advocate|"
          r"(?:team\s+)?manager|welfare\s+rights(?:\s+team)?|probation(?:\s+officer)?|CAMHS)")
+# "I'm putting a referral in this afternoon": a plan, where a time or a piece of work is said
+_PROGRESSIVE = {"putting": "put", "sending": "send", "making": "make", "booking": "book",
+                "ringing": "ring", "calling": "call", "phoning": "phone", "emailing": "email",
+                "referring": "refer", "arranging": "arrange", "applying": "apply",
+                "chasing": "chase", "submitting": "submit", "requesting": "request",
+                "raising": "raise", "contacting": "contact", "writing": "write",
+                "visiting": "visit", "organising": "organise", "organizing": "organize",
+                "completing": "complete", "escalating": "escalate"}
+_WORK = re.compile(r"\b(?:referral|application|request|form|letter|complaint|report|assessment|"
+                   r"appointment|safeguarding|alert)s?\b", re.I)
 _TRIGGER = re.compile(
     r"\b(?:(?P<i>(?i:I(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'m\s+gonna|"
     r"\s+can(?!'t|not)|\s+need\s+to)|let\s+me))"
+    rf"|(?P<prog>(?i:I'm|I\s+am|we're|we\s+are)\s+(?=(?i:{'|'.join(_PROGRESSIVE)})\b))"
     r"|(?P<we>(?i:we(?:'ll|\s+will|'re\s+going\s+to|\s+are\s+going\s+to|'re\s+gonna)|let's))"
     rf"|(?P<who>{_NAME}|{_ROLE})(?i:\s+(?:will|'ll|is\s+going\s+to|'s\s+going\s+to|is\s+gonna|"
     r"'s\s+gonna|are\s+going\s+to|'re\s+going\s+to|(?:has|have)\s+agreed\s+to|needs\s+to)))\b")
-_MODAL = re.compile(r"\b(?:will|shall|going|gonna|can|need|needs|let|agreed)\b|'ll\b", re.I)
+_MODAL = re.compile(r"\b(?:will|shall|going|gonna|can|need|needs|let|agreed)\b|'ll\b|"
+                    rf"\b(?:I'm|I\s+am|we're|we\s+are)\s+(?:{'|'.join(_PROGRESSIVE)})\b", re.I)
 _CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder)\W*$|"
                           r"(?:\w.*\bwhat|\b(?:to|you|please))\s*$", re.I)  # "you let me"
 _QUESTION = re.compile(r"^\W*(?:did|do|does|have|has|had|was|were|is|are|can|could|would|should|"
@@ -170,8 +182,14 @@ def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
             who = re.sub(r"^[Mm]y\b", f"{speaker}'s", m["who"]) if speaker else m["who"]
             found.append(_Phrase(who, m["name"] or who, words, "they", *span))
             continue
+        if m["prog"]:
+            verb, _, rest = words.partition(" ")
+            if not (_WORK.search(words) or _DATE.search(words)):
+                continue    # "I'm making a cup of tea" is no plan
+            words = f"{_PROGRESSIVE[verb.lower()]} {rest}".strip()
         voice = ("going" if re.search(r"go(?:ing|nna)", m[0])    # may be a place, not a verb
-                 else "we" if m["we"] else "can" if m[0].lower().endswith("can") else "I")
+                 else "we" if m["we"] or (m["prog"] or "").lower().startswith("we")
+                 else "can" if m[0].lower().endswith("can") else "I")
         found.append(_Phrase(speaker or label, speaker or label, words, voice, *span))
     return found
 
@@ -228,6 +246,10 @@ _NEXT_STEP = re.compile(
     rf"moved)(?:\s+(?:for|to))?))?\s+", re.I)
 
 
+_CONTACT = re.compile(r"^(?:ring|call|phone|text|email|e-mail|write\s+to|speak\s+to|talk\s+to|"
+                      r"contact|get\s+(?:in\s+touch\s+with|onto|on\s+to)|see|visit|meet)\b", re.I)
+_FOLLOW_ON = re.compile(r"^(?:ask|tell|check|find\s+out|see\s+(?:if|whether)|explain|let\s+\w+\s+"
+                        r"know|request|raise|mention|update)\b", re.I)
 _ANAPHOR = re.compile(r"^\w+\s+(?:it|them|those|these)\b", re.I)
 
 
@@ -242,8 +264,10 @@ def _parts(words: str) -> list[str]:
     parts = [_tidy_ends(p) for p in _SPLIT.split(_tidy_ends(words))]
     merged: list[str] = []
     for part in parts:
-        # "pull the record and email it over": a part about "it" is one task with the last
-        if merged and (len(merged[-1].split()) < 2 or _ANAPHOR.search(part)):
+        # "pull the record and email it over": a part about "it" is one task with the last;
+        # "ring the school and ask about a placement" is one call
+        if merged and (len(merged[-1].split()) < 2 or _ANAPHOR.search(part)
+                       or (_CONTACT.match(merged[-1]) and _FOLLOW_ON.match(part))):
             merged[-1] = f"{merged[-1]} and {part}"
         else:
             merged.append(part)
@@ -276,6 +300,18 @@ def _commitment(segment_id: str, phrase: _Phrase, dated: tuple[str, str | None, 
     text = f"{text} {said}." if said else f"{text}."
     return Commitment(segment_id, "next_step" if next_step else "action",
                       text[0].upper() + text[1:], phrase.owner, due, said)
+
+
+_FILLER = re.compile(r"(?:\W|\b(?:so|then|and|right|ok|okay|well|first\s+thing)\b)*", re.I)
+
+
+def _date_before(lead: str, ref: dt.date) -> tuple[str | None, dt.date | None]:
+    """A date that opens a commitment's clause: "So this afternoon I'm ...", "Tomorrow I'll"."""
+    clause = re.split(r"[;:]|\b(?:but|because|if)\b", lead)[-1]
+    if not _FILLER.fullmatch(_DATE.sub(" ", clause)):
+        return None, None     # other words stand between the date and the commitment
+    _, said, due = _take_date(clause, ref)
+    return (said.strip(), due) if said else (None, None)
 
 
 def _dated(item: Commitment, said: str | None, due: dt.date | None) -> Commitment:
@@ -353,8 +389,10 @@ def find_commitments(segment: Segment, previous: Segment | None,
         for phrase in phrases:
             while steps and steps[0][0] < phrase.start:   # in the order said
                 found.append(steps.pop(0)[1])
-            for part in _parts(phrase.words):
+            for n, part in enumerate(_parts(phrase.words)):
                 rest, said, due = _take_date(part, meeting_date)
+                if said is None and n == 0:   # "Tomorrow I'll ring them", "So this afternoon I'm ..."
+                    said, due = _date_before(sentence[:phrase.start], meeting_date)
                 if not _PRO_FORM.fullmatch(rest):
                     item = _commitment(segment.segment_id, phrase, (rest, said, due),
                                        _name_of(segment.speaker, speakers))

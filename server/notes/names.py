@@ -70,7 +70,8 @@ worried would wow yeah yes yesterday yet you your yours son babe christ doctor n
 christmas easter summer winter spring autumn english british scottish welsh irish polish
 romanian muslim christian catholic jewish hindu sikh
 """.split()) | {n.lower() for n in (*calendar.day_name, *calendar.month_name) if n}
-_COMMON_ENDINGS = ("ally", "ously", "tely", "ntly", "fully", "stly", "ssly", "ively", "ingly")
+_COMMON_ENDINGS = ("ally", "ously", "tely", "ntly", "fully", "stly", "ssly", "ively", "ingly",
+                   "ably", "ibly")
 
 _ROLES: tuple[tuple[str, str], ...] = (
     (r"family support worker", "family support worker"), (r"support worker", "support worker"),
@@ -111,6 +112,8 @@ _PHRASE = (rf"(?P<phrase>(?i:(?:[a-z][a-z'’-]*\s+){{0,3}}(?:{_HEADS})))(?i:s)?
            # a whole noun phrase, not "Ade, could the carers prompt ...": it ends the clause
            r"(?=\s*(?:[.,;!]|$)|\s+(?:with|from|at|for|in|on|here|based|who)\b)")
 _ORG = rf"(?P<org>(?i:{'|'.join(p for p, _ in _ORGS)}))(?![\w'’-])"
+_TEAM = (r"(?P<team>(?:[\w'’-]+\s+){1,3}?(?i:team|service|services|unit|department|"
+         r"partnership|project|hub))(?![\w'’-])")
 _DET = rf"(?:(?i:the|your|a|an|his|her|their)|{_WORD}['’]s)\s+"
 _MOD = r"(?:[a-z]+\s+)??"     # lazy, so "family support worker" is not cut to "support worker"
 _I_AM = r"\b(?i:i['’]m|i\s+am)\s+"
@@ -131,7 +134,9 @@ _INTROS = (
     # (recognition writes "I am thanks, Bernie Walsh, Tenancy Sustainment Officer with ...").
     re.compile(rf"(?:^|(?<=[.!?,])\s+)\W*{_NAME}"
                rf"(?=,\s+(?:(?i:the|a|an|your|one\s+of\s+the)\s+)?{_PHRASE}"
-               rf"|,\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN.replace('?P<kin>', '')})"),
+               rf"|,\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN.replace('?P<kin>', '')}"
+               # "Euan, from the Larchfield community team, I'm your care coordinator."
+               rf"|,\s+(?i:from|with)\s+(?:(?i:the)\s+)?(?:{_ORG}|{_TEAM}))"),
 )
 _ROLES_OF = rf"(?P<role>(?i:{'|'.join(p for p, _ in _ROLES)}))(?i:s)?(?![\w'’-])"
 _SELF_ROLES = (
@@ -145,6 +150,14 @@ _SELF_ROLES = (
     re.compile(rf"{_I_AM}(?i:from|with)\s+{_ORG}"),
     re.compile(rf"\b(?i:i\s+work)\s+(?i:for|in|with|at)\s+{_ORG}"),
     re.compile(rf"\b(?i:i\s+work\s+as)\s+(?:(?i:the|a|an)\s+)?{_MOD}{_ROLE}"),
+    # "I'm your care coordinator", "I'm the main carer": a job title said of oneself
+    re.compile(rf"{_I_AM}(?:(?i:also|just|actually)\s+)?(?i:the|your|a|an|his|her|their)\s+"
+               rf"{_PHRASE}"),
+    # a team not in the table, as said: "I'm from the youth justice service"
+    re.compile(rf"{_I_AM}(?i:from|with)\s+(?i:the\s+)?{_TEAM}"),
+    re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:and|hi|hello|hiya)\W+)?(?i:it['’]?s)\s+"
+               rf"(?!(?i:a|an|the|that|this|my|your|his|her|their|just|only|not|all)\b)"
+               rf"(?:[\w'’-]+\s+){{0,2}}[\w'’-]+,?\s+(?i:from|with)\s+(?i:the\s+)?{_TEAM}"),
 )
 _APPOSITIONS = (   # what may follow a self-introduced name: "I'm Sarah, the social worker"
     re.compile(rf",?\s+(?i:from|at)\s+{_ORG}"),
@@ -153,6 +166,7 @@ _APPOSITIONS = (   # what may follow a self-introduced name: "I'm Sarah, the soc
     re.compile(rf",\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN}"),
     # "I'm Prisha Ali Social Worker from ...": as recognition writes it, with no comma
     re.compile(rf"\s+{_ROLE}(?=\s+(?i:from|at|with|for)\b|\s*[.,;]|\s*$)"),
+    re.compile(rf",?\s+(?i:from|at|with)\s+(?i:the\s+)?{_TEAM}"),
 )
 # "I coordinate Frank's visits for ...": the verb of the job.
 _DOING = re.compile(r"\b(?i:i)\s+(?P<verb>coordinate|co-ordinate|manage|supervise|run)\b")
@@ -166,6 +180,10 @@ _STRONG = (r"hi|hiya|hello|hey|morning|afternoon|evening|good\s+(?:morning|after
 _WEAK = r"so|well|oh|ah|and|now|yes|yeah|no|right|ok|okay|alright|sorry"
 _OPENER = re.compile(rf"^\W*(?:(?P<g>(?i:{_STRONG}|{_WEAK}))\W+?)?{_NAME}(?P<tail>\s*[,!?.]|\s*$)")
 _CLOSER = re.compile(rf"(?:(?P<before>[\w'’]+)?,\s*|\b(?P<g>(?i:{_STRONG}))\s+){_NAME}\s*[.!?]*$")
+_THANKS = re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?i:thanks|thank\s+you|cheers|ta)\W+{_NAME}\s*[.!]*"
+                     r"(?=\s*$|\s+[A-Z])")
+_ROOM = re.compile(r"\b(?:hi|hiya|hello|hey|morning|afternoon)\W+(?:everyone|everybody|all|"
+                   r"both|guys|folks|all\s+of\s+you)\b", re.I)
 _GUESSED = re.compile(rf"\b(?i:you\s+must\s+be|are\s+you|you['’]re|you\s+are)\s+{_NAME}\s*[.?!]*$")
 # "And this is Sam, a student nurse": someone presents another, who answers next.
 _PRESENTS = re.compile(rf"\b(?i:this\s+is|here['’]s)\s+(?:(?i:my|our)\s+(?:colleague|"
@@ -224,6 +242,8 @@ def _canonical(match: re.Match[str]) -> str:
     if groups.get("kin"):
         kin = groups["kin"].lower()
         return next((role for pattern, role in _ROLES if re.fullmatch(pattern, kin, re.I)), kin)
+    if groups.get("team"):
+        return " ".join(groups["team"].split())   # "youth justice service", as said
     said, table = (groups["role"], _ROLES) if groups.get("role") else (groups["org"], _ORGS)
     return next(role for pattern, role in table if re.fullmatch(pattern, said, re.I))
 
@@ -240,17 +260,19 @@ def _introductions(text: str) -> list[tuple[str, int]]:
 
 
 def _own_role(text: str, intro_ends: Iterable[int]) -> str:
+    """The role the speaker gives themselves: a title ("your care coordinator") before the
+    team they come from ("from the Larchfield community team")."""
+    found: list[re.Match[str]] = []
     for end in intro_ends:
-        for pattern in _APPOSITIONS:
-            if m := pattern.match(text, end):
-                return _canonical(m)
+        found += [m for pattern in _APPOSITIONS if (m := pattern.match(text, end))]
     for pattern in _SELF_ROLES:
-        for m in pattern.finditer(text):
-            if not _reported(text, m.start()):
-                return _canonical(m)
+        found += [m for m in pattern.finditer(text) if not _reported(text, m.start())]
+    titles = [m for m in found if not m.groupdict().get("team")]
+    if titles:
+        return _canonical(titles[0])
     if m := _DOING.search(text):
         return _DOERS[m.group("verb").lower()]
-    return ""
+    return _canonical(found[0]) if found else ""
 
 
 def _speaks_to(sentence: str, after: int) -> bool:
@@ -259,8 +281,16 @@ def _speaks_to(sentence: str, after: int) -> bool:
     return bool(_TO_YOU.search(sentence)) or (bool(rest) and rest[0].lower() in _IMPERATIVES)
 
 
+def _thanked(text: str) -> list[str]:
+    """Names the line thanks ("Two's fine. Thanks, Euan."): a reply to the one who spoke."""
+    return [name for name in map(_clean, (m.group("name") for m in _THANKS.finditer(text)))
+            if name]
+
+
 def _addressed(text: str) -> list[str]:
     """Names the line opens or closes by calling someone."""
+    if _ROOM.search(text):
+        return []    # "Hiya Lorna, hiya everyone.": greeting the room, not the next voice
     sentences = _SENTENCES.split(text.strip())
     found: list[str] = []
     first, last = sentences[0], sentences[-1]
@@ -321,16 +351,27 @@ def _gather(segments: Sequence[Segment]) -> tuple[list[_Claim], list[_Claim], li
             continue
         presented = [(name, role) for name, role in _presented(segments, i)
                      if not any(_same_person(name, mine) for mine, _ in own)]
+        thanked = _thanked(seg.text)
+        replied = _previous_other(segments, i)
         # "Hiya, Kirsty. And this is Sam.": the next voice is Sam's, not Kirsty's
         for name in [] if presented else _addressed(seg.text):
-            if not any(_same_person(name, mine) for mine, _ in own):
-                addresses.append(_Claim(target, name, seg.segment_id, i, _ADDRESS))
+            if any(_same_person(name, mine) for mine, _ in own):
+                continue
+            to = replied if replied is not None and name in thanked else target
+            addresses.append(_Claim(to, name, seg.segment_id, i, _ADDRESS))
         for name, role in presented:
             if target != seg.speaker:
                 addresses.append(_Claim(target, name, seg.segment_id, i, _ADDRESS))
                 if role:
                     roles.append(_Claim(target, role, seg.segment_id, i, _ADDRESS))
     return intros, addresses, roles
+
+
+def _previous_other(segments: Sequence[Segment], i: int) -> str | None:
+    for seg in reversed(segments[max(0, i - 2):i]):
+        if seg.speaker != segments[i].speaker:
+            return seg.speaker
+    return None
 
 
 def _leaver(segments: Sequence[Segment], i: int) -> str | None:

@@ -373,3 +373,31 @@ def test_a_list_of_tasks_by_name_in_a_summary() -> None:
 def test_a_name_not_of_the_meeting_is_no_recap_owner() -> None:
     line = Segment("s_9", "S1", 0, 1, "Jayden loves it there, Mia sends her love.")
     assert find_commitments(line, None, {"S1": Person("Priya")}, TUESDAY) == []
+
+
+def test_ringing_someone_to_ask_is_one_task() -> None:
+    c = one("Right. I'll ring the school on Monday and ask about a college placement.")
+    assert c.text == "Sarah to ring the school and ask about a college placement on Monday."
+    assert c.due == dt.date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(("line", "text", "due"), [
+    ("So this afternoon I'm putting a referral in to the exploitation team.",
+     "Sarah to put a referral in to the exploitation team this afternoon.", TUESDAY),
+    ("I'm sending the form off tomorrow.", "Sarah to send the form off tomorrow.",
+     dt.date(2026, 12, 2)),
+])
+def test_a_plan_in_the_present_tense_is_an_action(line: str, text: str, due: dt.date) -> None:
+    c = one(line)
+    assert (c.text, c.due) == (text, due)
+
+
+@pytest.mark.parametrize("line", ["I'm making a cup of tea, do you want one?",
+                                  "I'm calling it a day.", "I'm writing this up after."])
+def test_what_someone_is_doing_now_is_no_action(line: str) -> None:
+    assert said(line) == []
+
+
+def test_a_date_that_opens_the_sentence_is_the_due_date_only_when_nothing_stands_between() -> None:
+    assert one("Tomorrow, I'll ring the surgery.").due == dt.date(2026, 12, 2)
+    assert one("On Friday the boiler broke, and I'll ring the landlord.").due is None

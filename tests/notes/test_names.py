@@ -298,3 +298,37 @@ def test_a_label_with_two_roles_keeps_the_one_said_with_its_name() -> None:
                  ("S1", "Thanks for coming."),
                  ("S4", "I coordinate Frank's visits for Brightwell Homecare."))
     assert suggest_names(talk)["S4"] == NameSuggestion("S4", "Douglas", "son", "s_1")
+
+
+@pytest.mark.parametrize(("text", "name", "role"), [
+    ("Just so it's clear, it's Jonah Price from the youth justice service, and this is "
+     "Kai's check-in.", "Jonah Price", "youth justice service"),
+    ("Hi, I'm Euan, from the Larchfield community team.", "Euan", "Larchfield community team"),
+    ("Euan. I'm your care coordinator.", "Euan", "care coordinator"),
+])
+def test_a_team_or_title_not_in_the_tables_is_kept_as_said(text: str, name: str,
+                                                            role: str) -> None:
+    assert one(text) == {"S1": NameSuggestion("S1", name, role, "s_1")}
+
+
+def test_an_adverb_that_opens_a_line_is_no_name() -> None:
+    assert one("Probably. I'm not that bothered about it.") == {}
+
+
+def test_thanks_goes_to_the_one_who_spoke_before() -> None:
+    talk = lines(("S1", "I'll come back and see you next Wednesday, about two o'clock."),
+                 ("S2", "Two's fine. Thanks, Euan."),
+                 ("S3", "I'll walk you down, mate."))
+    assert suggest_names(talk) == {"S1": NameSuggestion("S1", "Euan", "", "s_2")}
+
+
+def test_greeting_the_room_names_nobody() -> None:
+    talk = lines(("S4", "Sorry, sorry. Traffic was a nightmare. Hiya Lorna, hiya everyone."),
+                 ("S1", "No bother, we've only just sat down."))
+    assert suggest_names(talk) == {}
+
+
+def test_a_name_and_the_team_after_a_comma_is_an_introduction() -> None:
+    got = one("Cheers. Lorna, hi. Euan, from the Larchfield community team, I'm your care "
+              "coordinator.")
+    assert got == {"S1": NameSuggestion("S1", "Euan", "care coordinator", "s_1")}
