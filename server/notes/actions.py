@@ -143,7 +143,7 @@ _TRIGGER = re.compile(
     r"'s\s+gonna|are\s+going\s+to|'re\s+going\s+to|(?:has|have)\s+agreed\s+to|needs\s+to)))\b")
 _MODAL = re.compile(r"\b(?:will|shall|going|gonna|can|need|needs|let|agreed)\b|'ll\b|"
                     rf"\b(?:I'm|I\s+am|we're|we\s+are)\s+(?:{'|'.join(_PROGRESSIVE)})\b", re.I)
-_CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder)\W*$|"
+_CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder|than|as\s+much\s+as)\W*$|"
                           r"(?:\w.*\bwhat|\b(?:to|you|please))\s*$", re.I)  # "you let me"
 _QUESTION = re.compile(r"^\W*(?:did|do|does|have|has|had|was|were|is|are|can|could|would|should|"
                        r"shall|will|may|what|when|why|how|who|where|which)\b", re.I)
@@ -218,6 +218,9 @@ _NOT_ACTION = re.compile(
     r"chat|think|break)\b|come\s+(?:back\s+)?to\s+(?:that|this|it)\b|put\s+the\s+kettle|"
     r"take\s+a\s+break|mind\b|show\s+me\b|tell\s+me\b|describe\b|confirm\s+your\b|try$|$)",
     re.I)
+_NO_VERB = re.compile(r"^(?:now|then|here|there|too|yet|still|so|again|today|tomorrow|though|"
+                      r"anyway|really|honestly|maybe)(?:\W+(?:yes|yeah|no|ok|okay|thanks|love))*\W*$",
+                      re.I)   # "than I can now", "I can now, yes."
 _PERCEIVE = re.compile(r"^(?:see|hear|tell|understand|imagine|appreciate|feel|smell|remember|"
                        r"relate|believe|only|totally|definitely)\b", re.I)
 _PLACE = re.compile(r"^(?:the|a|an|my|your|his|her|their|our|school|work|bed|sleep|town|church|"
@@ -231,12 +234,17 @@ _RETURN = re.compile(
     rf"^(?:(?:come|pop|call|be|get)\s+back\b(?!\s+to\s+(?:that|this|it|you)\b)|(?:come|pop|call)"
     rf"\s+(?:round|over|in)\b|visit\b|see\s+(?:you|him|her|them|everyone)\b|meet\s+(?:again|up)\b|"
     rf"catch\s+up\s+again\b|(?:attend|be\s+at|come\s+to|go\s+to|chair|hold)\s+(?:the\s+|our\s+)?"
-    rf"(?:next\s+)?{_MEET})", re.I)
+    rf"(?:next\s+)?{_MEET}"
+    # "I'll call her again in a fortnight", "we'll review everything again in three months"
+    rf"|(?:call|ring|phone|see|visit|speak\s+to|meet)\s+(?:you|him|her|them)(?:\s+(?:both|all))?"
+    rf"\s+again\b|review\s+(?:(?:everything|things|it|this|that|the\s+\w+|your\s+\w+|his\s+\w+|"
+    rf"her\s+\w+|their\s+\w+)\s+)?(?:again\b|in\s+(?:a|an|one|two|three|four|six|\d+)\s))", re.I)
 _VERBS = ("ring|call|phone|text|email|e-mail|write|draft|send|post|make|refer|ask|book|take|look|"
           "check|speak|talk|contact|arrange|apply|chase|visit|get|sort|find|put|pass|update|"
           "complete|fill|give|bring|follow|let|share|request|raise|submit|organise|organize|set|"
           "drop|collect|pick|attend|meet|discuss|liaise|confirm|provide|invite|notify|inform|"
           "tell|escalate|print|buy|pay|register|sign|come|go|pop|do|keep|try")
+VERB_WORDS = _VERBS    # the verbs of tasks, for telling a task's object from its verb
 _SPLIT = re.compile(rf"(?:,\s*and|,|\s+and)\s+(?:then\s+|also\s+)?(?=(?:{_VERBS})\b)", re.I)
 _MEETING_WORD = re.compile(r"visit|meeting|review|appointment|conference|catch-up|check-in|"
                            r"session|panel|hearing", re.I)
@@ -289,7 +297,7 @@ def _pronouns(words: str, voice: str, who: str | None) -> str:
 def _commitment(segment_id: str, phrase: _Phrase, dated: tuple[str, str | None, dt.date | None],
                 who: str | None) -> Commitment | None:
     rest, said, due = dated
-    if not rest or _NEGATED.match(rest):
+    if not rest or _NEGATED.match(rest) or _NO_VERB.match(rest):
         return None
     next_step = bool(_RETURN.match(rest))
     if not next_step and (_NOT_ACTION.match(rest)

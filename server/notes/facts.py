@@ -8,7 +8,8 @@ dates and risks. So the facts a case note is judged on come from the words thems
 - observations: what the worker says they see ("I can see the kitchen is clean");
 - risks: safeguarding cues (``risks.find_cue``) and the practical risks of adults' and
   housing work (falls, missed medication, damp, eviction, debt, isolation);
-- actions and next steps: commitments with owner and spoken date (``actions``).
+- actions and next steps: commitments with owner and spoken date (``actions``);
+- discussion: a line with a figure, a sum or a date that fits no other section.
 Every item quotes the sentence it rests on, attributed to the speaker's label or the name
 known for it, and cites that segment: it can hold no name, number or date its line lacks.
 Segments that are only greetings, thanks or backchannels are small talk, so the note can
@@ -23,14 +24,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from server.engines.sentences import split_sentences
-from server.notes.actions import find_commitments
+from server.notes.actions import VERB_WORDS as _VERB_WORDS, find_commitments
 from server.notes.evidence import missing_facts
 from server.notes.prompt import DraftItem
 from server.notes.risks import find_cue
 from server.notes.names import suggest_names
 from server.notes.schema import Person, Segment, merge_people
 
-QUOTE_WHOLE_WORDS = 45  # a line up to this long is quoted whole, a longer one by sentence
+QUOTE_WHOLE_WORDS = 45
+QUESTION_WORDS = 10     # a question this short is quoted with the answer it got
+DISCUSSION_WORDS = 16   # a discussion point quotes this many words around its figure  # a line up to this long is quoted whole, a longer one by sentence
 
 # Professional roles: a speaker with one of these is a worker, whose lines give the
 # purpose and observations; everyone else's first-person lines are the person's voice.
@@ -52,6 +55,8 @@ _PURPOSE = re.compile(
     r"|\b(?:the )?reason (?:I'm|I am|we're|we are|I've come|I came) (?:here|round|over|in)?\b"
     r"|\bI(?:'ve| have) (?:come|popped (?:round|in|over)) (?:round |over )?about\b"
     r"|\b(?:I'm|I am|we're|we are) (?:here|round) about\b"
+    r"|\b(?:so,? )?today(?:'s| is) (?:about|to|for|mainly about|really about)\b"
+    r"|\b(?:the )?main reason (?:I'm|I am|we're|we are|for)\b"
     r"|\b(?:today|this)(?:'s| is) (?:\w+['’]s |your |the |our |a )?(?:[\w-]+ ){0,4}"
     r"(?:review|visit|assessment|check|meeting|conference)\b", re.I)
 _VOICE = re.compile(
@@ -62,7 +67,11 @@ _VOICE = re.compile(
     r"afraid|happy|unhappy|sad|lonely|angry|upset|anxious|stressed|struggling|fed up|"
     r"desperate|exhausted|tired|managing|coping|not coping|ashamed|embarrassed)\b"
     r"|\b(?:he|she|they) (?:says|said|keeps saying|told (?:me|us)) (?:that )?(?:he|she|they) "
-    r"(?:wants?|would like|doesn't want|does not want|misses|loves|hates|likes|is scared)",
+    r"(?:wants?|would like|doesn't want|does not want|misses|loves|hates|likes|is scared)"
+    # an interpreter or advocate relaying: "She says the best thing is to stay in this house."
+    r"|\b(?:he|she|they) (?:says|said) (?:that )?(?:the best thing|what (?:he|she|they) (?:want|"
+    r"need)s?|(?:he|she|they)(?:'d| would) (?:like|love|rather|prefer)|(?:he|she|they) (?:wants?|"
+    r"needs?|hopes?|prefers?|feels?|is (?:worried|scared|frightened|happy|unhappy)))",
     re.I)
 _OBSERVED = re.compile(
     r"(?<!so )(?<!so that )\bI (?:can |could )?(?:see|saw|notice|noticed|observe|observed|"
@@ -89,6 +98,12 @@ _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
     ("debt", "medium", r"\b(?:in debt|debts?|bailiffs?|loan sharks?|payday loans?|"
                        r"(?:don'?t|do not|never|can'?t) open (?:the|my|any) (?:post|letters|bills)|"
                        r"unopened (?:post|letters|bills)|disconnect\w*|cut off)\b"),
+    ("unlawful eviction", "high", r"\bchange the locks\b|\blet (?:himself|herself|themselves) in\b|"
+                                  r"\b(?:with|using) (?:his|her|their) own key\b|\bharass\w*|"
+                                  r"\bwithout (?:knocking|any notice|warning)\b"),
+    ("losing the home", "medium", r"\b(?:lose|losing|lost) (?:the|my|our|her|his|their) (?:flat|house|"
+                                  r"home|tenancy|place)\b|\b(?:end up|ending up) (?:homeless|on the "
+                                  r"streets)\b|\bnowhere (?:else )?to (?:go|live|stay)\b"),
     ("isolation", "medium", r"\b(?:lonely|isolated|on my own all|don't see anyone|"
                             r"never see anyone|nobody visits)\b"),
     ("memory", "medium", r"\b(?:confused|confusion|memory (?:is|has|problems)|forgetful|"
@@ -97,6 +112,10 @@ _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
                            r"cannot cope|not coping|panic attacks?)\b"),
 )
 _PRACTICAL = tuple((cue, sev, re.compile(p, re.I)) for cue, sev, p in _PRACTICAL_RISKS)
+_SPECIFIC = re.compile(r"\d|£|%|\bper ?cent\b|\b(?:two|three|four|five|six|seven|eight|nine|"
+                       r"ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                       r"hundred|thousand)\b|\b(?:January|February|March|April|June|July|"
+                       r"August|September|October|November|December)\b")
 _COMMITS = re.compile(r"\b(?:I'll|I will|we'll|we will|I'm going to|let's|refer\w*)\b", re.I)
 _HIGH_CUES = frozenset({"suicide", "self-harm", "violence", "domestic abuse", "sexual harm",
                         "exploitation", "missing episode"})
@@ -160,7 +179,61 @@ def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
         if not found and is_small_talk(seg.text):
             small.append(seg.segment_id)
         previous = seg
-    return Facts(tuple(items), tuple(small))
+    return Facts(tuple(_merge_repeats(items)), tuple(small))
+
+
+_STOP = frozenset("""the and for with that this them they their there then than from into onto
+over about your yours have will would could should just also what when them those these it's
+back again today tomorrow week next""".split())
+_ANAPHORIC = re.compile(r"\b(?:them|it|that|this|those|these|there)\b", re.I)
+
+
+def _content(text: str, owner: str | None) -> tuple[str, set[str]]:
+    """An action's verb and its other content words, without the owner's name."""
+    body = text.split(" to ", 1)[1] if " to " in text else text
+    words = [w.lower() for w in re.findall(r"[A-Za-z']+", body)]
+    names = {w.lower() for w in (owner or "").split()}
+    kept = {w for w in words[1:] if len(w) >= 4 and w not in _STOP and w not in names
+            and not re.fullmatch(_VERB_WORDS, w)}
+    return (words[0] if words else ""), kept
+
+
+def _merge_repeats(items: list[DraftItem]) -> list[DraftItem]:
+    """One action once: a recap ("So, Marcus calls the GP tomorrow") restates a task said
+    before ("Yeah, I'll call them first thing tomorrow"). Same owner, dates that agree, and
+    the same object or the same verb on the same day make it one item, citing both lines,
+    worded by the fuller line unless it only says "them" where the other names it."""
+    out: list[DraftItem] = []
+    for item in items:
+        twin = next((i for i, kept in enumerate(out) if _repeats(kept, item)), None)
+        if twin is None:
+            out.append(item)
+            continue
+        kept = out[twin]
+        fuller = len(_content(item.text, item.owner)[1]) > len(_content(kept.text, kept.owner)[1])
+        worded = item if fuller else kept
+        if _ANAPHORIC.search(worded.text) and not _ANAPHORIC.search((kept if fuller else item).text):
+            worded = kept if fuller else item
+        dated = kept if kept.due is not None else item
+        due, due_text, text = dated.due, dated.due_text, worded.text
+        if due_text and worded.due is None:
+            text = f"{text.rstrip('.')} {due_text}."
+        evidence = tuple(dict.fromkeys(kept.evidence + item.evidence))
+        out[twin] = replace(kept, text=text, due=due, due_text=due_text, evidence=evidence)
+    return out
+
+
+def _repeats(a: DraftItem, b: DraftItem) -> bool:
+    if a.section != "actions" or b.section != "actions" or not a.owner or a.owner != b.owner:
+        return False
+    if a.due is not None and b.due is not None and a.due != b.due:
+        return False
+    verb_a, words_a = _content(a.text, a.owner)
+    verb_b, words_b = _content(b.text, b.owner)
+    shared = len(words_a & words_b)
+    if shared:
+        return shared >= min(len(words_a), len(words_b)) / 2
+    return verb_a == verb_b and a.due is not None and a.due == b.due
 
 
 def is_small_talk(text: str) -> bool:
@@ -191,7 +264,37 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
             item = _person_fact(name, sentence, evidence)
         if item is not None and item.section not in found:
             found[item.section] = _whole(item, name, sentence, seg.text)
+    if not items and not found:
+        # what was said with a figure, a sum or a date, and fits no other section, is
+        # discussion: "She's missed nine days since half-term", "arrears of £1,240.50"
+        for sentence in sentences:
+            if (m := _SPECIFIC.search(sentence)) and not sentence.rstrip().endswith("?"):
+                return [_answer(_clip(sentence, m.start()), name, seg, previous, speakers)]
     return items + list(found.values())
+
+
+def _clip(sentence: str, at: int) -> str:
+    """The words around a figure, marked where cut: a discussion point, not the transcript."""
+    words = sentence.split()
+    if len(words) <= DISCUSSION_WORDS:
+        return sentence
+    i = len(sentence[:at].split())
+    start = max(0, min(i - DISCUSSION_WORDS // 3, len(words) - DISCUSSION_WORDS))
+    end = start + DISCUSSION_WORDS
+    kept = " ".join(words[start:end]).rstrip(",;:")
+    return ("…" if start else "") + kept + ("…" if end < len(words) else "")
+
+
+def _answer(sentence: str, name: str, seg: Segment, previous: Segment | None,
+            speakers: Mapping[str, Person]) -> DraftItem:
+    """A discussion point, with the short question it answers ("How has her attendance
+    been?") when there was one: the answer alone often lacks what it is about."""
+    asked = split_sentences(previous.text)[-1].strip() if previous is not None else ""
+    if (previous is None or previous.speaker == seg.speaker or not asked.endswith("?")
+            or len(asked.split()) > QUESTION_WORDS):
+        return DraftItem("discussion", _quote(name, "said", sentence), (seg.segment_id,))
+    text = f'Asked "{asked}", {name} said: "{sentence.strip().strip(chr(34))}"'
+    return DraftItem("discussion", text, (previous.segment_id, seg.segment_id))
 
 
 def _whole(item: DraftItem, name: str, sentence: str, text: str) -> DraftItem:

@@ -35,6 +35,12 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"\b(?:everyone|everybody|they|you|the kids|my (?:family|kids|children)|he|she)(?:'d| would)?"
         r" (?:all |just )?be better off\b",
         r"\bdon'?t want to be (?:here|around|alive)\b",
+        r"\b(?:go|went|going) to sleep and (?:not|never|did not|didn'?t) wake up\b",
+        r"\b(?:not|never) (?:to )?wake up (?:again|in the morning)\b",
+        r"\b(?:simpler|easier|better) for (?:everyone|everybody|them|all of them|my family) if I "
+        r"(?:just )?(?:wasn'?t|weren'?t|was gone|were gone|went|died|disappeared|didn'?t)\b",
+        r"\bwish I (?:wasn'?t|weren'?t|was not|were not) (?:here|alive|around)\b",
+        r"\b(?:rather|prefer to) be dead\b", r"\bthoughts? (?:of|about) (?:ending it|dying|death)\b",
     ),
     "self-harm": (
         r"\bself[- ]?harm\w*", rf"\b(?:hurt|hurting|harm|harming|cut|cutting|burn|burning|hit|hitting|punch(?:ing)?|starv(?:e|ing)) {_SELF}",
@@ -85,6 +91,9 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "exploitation": (
         r"\bcounty lines\b", r"\b(?:holding|carrying|moving) (?:drugs|a package|packages|stuff) for\b", r"\bowes? (?:them|him|people) money\b",
+        r"\b(?:criminal(?:ly)? )?exploit(?:ed|ing|ation)\b(?! of)",
+        r"\b(?:drop|take|carry|deliver)\w* (?:it|a bag|a package|a parcel|a rucksack|stuff|things) "
+        r"(?:to|for|off)\b[^.]{0,40}\b(?:give|pay|gave|paid)\w* (?:me|him|her|them)\b",
     ),
 }
 _COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(

@@ -401,3 +401,9 @@ def test_what_someone_is_doing_now_is_no_action(line: str) -> None:
 def test_a_date_that_opens_the_sentence_is_the_due_date_only_when_nothing_stands_between() -> None:
     assert one("Tomorrow, I'll ring the surgery.").due == dt.date(2026, 12, 2)
     assert one("On Friday the boiler broke, and I'll ring the landlord.").due is None
+
+
+@pytest.mark.parametrize("line", ["The letter explains it in more detail than I can now.",
+                                  "As much as I can, honestly.", "I can now, yes."])
+def test_a_modal_with_no_task_after_it_is_no_action(line: str) -> None:
+    assert said(line) == []

@@ -228,3 +228,58 @@ def test_noise_is_not_offered_to_the_worker_as_unsupported():
     note.add_segments(segments())
     wire = note.finish(MeetingInfo("m_1", "Visit", TUESDAY, 30.0, {})).to_wire()
     assert wire["unsupported"] == []
+
+
+def test_a_figure_that_fits_no_other_section_is_discussion_with_the_question_it_answers():
+    script = [("S1", "Hi, I'm Priya, the social worker."),
+              ("S1", "Let's start with school. How has her attendance been?"),
+              ("S2", "She's missed nine days since half-term, mornings are the worst."),
+              ("S1", "On money, your assessed contribution is £48.20 a week, and it will rise "
+                     "by about 3.8% in April with the pension, which the letter explains in "
+                     "more detail than I can now."),
+              ("S2", "Tired, mostly.")]
+    _, _, _, found = facts_by_section(script)
+    first, second = found["discussion"]
+    assert first.evidence == ("s_2", "s_3")
+    assert first.text == ('Asked "How has her attendance been?", S2 said: "She\'s missed nine '
+                          'days since half-term, mornings are the worst."')
+    assert second.evidence == ("s_4",) and "£48.20" in second.text and second.text.endswith('…"')
+    assert len(second.text.split()) < 25
+
+
+def test_a_recap_restating_a_task_is_one_action_citing_both_lines():
+    script = [("S1", "Hi, I'm Priya, the social worker."),
+              ("S2", "I'm Marcus, Ellie's dad."),
+              ("S1", "Would you ring the surgery and ask for an urgent appointment?"),
+              ("S2", "Yeah, I'll call them first thing tomorrow."),
+              ("S1", "I'll phone Mrs Okafor at the school on Friday."),
+              ("S1", "So to recap, I'll speak to the school on Friday, Marcus calls the GP "
+                     "tomorrow."),
+              ("S1", "And I'll ring the housing office on Friday about the repairs.")]
+    _, _, _, found = facts_by_section(script)
+    actions = [(a.owner, a.text, a.evidence) for a in found["actions"]]
+    assert actions == [
+        ("Marcus", "Marcus to call the GP tomorrow.", ("s_4", "s_6")),
+        ("Priya", "Priya to phone Mrs Okafor at the school on Friday.", ("s_5", "s_6")),
+        ("Priya", "Priya to ring the housing office about the repairs on Friday.", ("s_7",))]
+
+
+def test_risks_said_indirectly_are_risks():
+    script = [("S1", "Hi, I'm Euan, your care coordinator."),
+              ("S2", "Some nights I think it'd be simpler for everybody if I just went to sleep "
+                     "and did not wake up."),
+              ("S3", "She says the landlord came in with his own key, without knocking."),
+              ("S2", "I keep thinking I'm going to lose the flat on top of everything else."),
+              ("S1", "What you've described, that's what we call criminal exploitation.")]
+    _, _, _, found = facts_by_section(script)
+    assert [(r.evidence, r.severity) for r in found["risks"]] == [
+        (("s_2",), "high"), (("s_3",), "high"), (("s_4",), "medium"), (("s_5",), "high")]
+
+
+def test_purpose_and_relayed_wishes_said_other_ways():
+    script = [("S1", "Hello, I'm Maya from the housing options team."),
+              ("S1", "So, today is about the notice your landlord has given you."),
+              ("S3", "She says the best thing is to stay in this house, near the school.")]
+    _, _, _, found = facts_by_section(script)
+    assert found["purpose"][0].evidence == ("s_2",)
+    assert found["voice_of_person"][0].evidence == ("s_3",)
