@@ -47,8 +47,9 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
                         help="speaker labels (default: campplus, bundled)")
     parser.add_argument("--diariser-model", help="pyannote pipeline folder or hub name, "
                         "with --diariser pyannote")
-    parser.add_argument("--drafter", choices=["llama", "ollama", "none"],
-                        help="case-note drafter (default: llama, in process)")
+    parser.add_argument("--drafter", choices=["llama", "ollama", "rules", "none"],
+                        help="case-note drafter (default: llama, in process; rules: the "
+                             "rules' facts alone, no model; none: no notes)")
     parser.add_argument("--note-model", help="llama: bundled model name or .gguf path "
                         "(default: qwen2.5-coder-0.5b-instruct); ollama: model name")
     parser.add_argument("--ollama-host", help="ollama server (default: OLLAMA_HOST, else "

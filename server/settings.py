@@ -42,7 +42,8 @@ class Settings:
     diariser: str = "campplus"
     diariser_model: str = "pyannote/speaker-diarization-community-1"
     # Case notes: "llama" (in process, a GGUF from the model store or a .gguf path),
-    # "ollama" (the user's ollama server, OLLAMA_HOST or ollama_host), or "none".
+    # "ollama" (the user's ollama server, OLLAMA_HOST or ollama_host), "rules" (no model:
+    # the rules' facts alone), or "none".
     drafter: str = "llama"
     note_model: str = "qwen2.5-coder-0.5b-instruct"
     ollama_host: str | None = None

@@ -283,3 +283,15 @@ def test_purpose_and_relayed_wishes_said_other_ways():
     _, _, _, found = facts_by_section(script)
     assert found["purpose"][0].evidence == ("s_2",)
     assert found["voice_of_person"][0].evidence == ("s_3",)
+
+
+def test_the_rules_drafter_needs_no_model_and_gives_the_rules_note():
+    from server.notes import DrafterConfig, load_drafter
+
+    drafter = load_drafter(DrafterConfig(engine="rules"), None)
+    note = IncrementalNote(drafter, None)
+    note.add_segments(segments())
+    wire = note.finish(MeetingInfo("m_1", "Visit", TUESDAY, 30.0, {})).to_wire()
+    assert wire["model"] == "rules"
+    assert {a["owner"] for a in wire["actions"]} == {"Priya", "Kelly"}
+    assert wire["risks"] and wire["purpose"] and not wire["unsupported"]
