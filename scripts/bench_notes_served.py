@@ -1,7 +1,7 @@
 """Case notes as a user gets them: fixture meetings through `casenote serve`, scored.
 
     PYTHONPATH=. .venv/bin/python scripts/bench_notes_served.py [--meetings NAME ...]
-        [--live] [--busy] [--note-model M] [--out docs/bench-notes-served.json]
+        [--live] [--busy] [--note-model M] [--drafter D] [--out docs/bench-notes-served.json]
 
 Each meeting of scripts/note_meetings/ is synthesised (offline voices, scripts/make_meeting)
 and goes through a freshly started server, first meeting first:
@@ -143,6 +143,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-notes-"))
     audio = {s["_name"]: synthesise(s, work) for s in scripts}
     extra = ["--note-model", args.note_model] if args.note_model else []
+    extra += ["--drafter", args.drafter] if args.drafter else []
     server = start_casenote(args.port, work / "data", "utterance", extra)
     results: dict[str, Any] = {"load_average": os.getloadavg(), "meetings": {}}
     try:
@@ -200,6 +201,7 @@ def main() -> None:
     parser.add_argument("--live", action="store_true")
     parser.add_argument("--busy", action="store_true", help="needs --live")
     parser.add_argument("--note-model")
+    parser.add_argument("--drafter", help="llama (default), ollama or rules")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench-notes-served.json")
     args = parser.parse_args()
