@@ -136,7 +136,7 @@ _WORK = re.compile(r"\b(?:referral|application|request|form|letter|complaint|rep
                    r"appointment|safeguarding|alert)s?\b", re.I)
 _TRIGGER = re.compile(
     r"\b(?:(?P<i>(?i:I(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'m\s+gonna|"
-    r"\s+can(?!'t|not)|\s+need\s+to)|let\s+me))"
+    r"\s+can(?!'t|not)|(?:\s+(?:also|just|really|still))?\s+need\s+to)|let\s+me))"
     rf"|(?P<prog>(?i:I'm|I\s+am|we're|we\s+are)\s+(?=(?i:{'|'.join(_PROGRESSIVE)})\b))"
     r"|(?P<we>(?i:we(?:'ll|\s+will|'re\s+going\s+to|\s+are\s+going\s+to|'re\s+gonna)|let's))"
     rf"|(?P<who>{_NAME}|{_ROLE})(?i:\s+(?:will|'ll|is\s+going\s+to|'s\s+going\s+to|is\s+gonna|"
@@ -207,7 +207,7 @@ _NOT_ACTION = re.compile(
     r"^(?:(?:probably|maybe|possibly)\s+)?(?:be\b(?!\s+(?:back|in\s+touch)\b)|want\b|like\b|"
     r"love\b|prefer\b|know\b|do$|kill\b|murder\b|go\s+(?:mad|spare|mental)\b|shout\b|moan\b|"
     r"let\s+you\s+(?:go|get\s+on)\b|let\s+you\s+know\s+that\b|"
-    r"tell\s+you\s+(?:what|something|this|that|now)\b|say\b|see(?:\s+(?:what|how|if|whether|"
+    r"tell\s+you\s+(?:what|something|this|that|now)\b|tell\s+you$|say\b|see(?:\s+(?:what|how|if|whether|"
     r"that|where|about)\b|$)|think\b|check\s+(?:that\s+|if\s+)?I(?:'ve|\s+have)?\s+(?:got|"
     r"understood|heard)|check\s+(?:my|the)\s+diary|sit\b|hear\b|imagine\b|understand\b|"
     r"remember\b|explain\b|go\s+through\b|talk\s+(?:to\s+you\s+)?about\b|ask\s+(?:you|a\s+few|"
@@ -322,6 +322,29 @@ def _date_before(lead: str, ref: dt.date) -> tuple[str | None, dt.date | None]:
     return (said.strip(), due) if said else (None, None)
 
 
+_ABOUT_THEM = re.compile(r"^(?:speak|talk|ring|call|phone|email|text|write|tell|see|visit|chase|"
+                         r"contact)\s+(?:to\s+|with\s+)?(?:her|him|them)\b", re.I)
+
+
+def _task(item: Commitment) -> str:
+    """What is to be done: the text after "<who> to "."""
+    return item.text.split(" to ", 1)[1].rstrip(".") if " to " in item.text else item.text
+
+
+def _joined(found: list[Commitment]) -> list[Commitment]:
+    """"I need to let our safeguarding lead know. I'll speak to her before the end of
+    tomorrow.": a task about "her" right after an undated one of the same owner is one task."""
+    out: list[Commitment] = []
+    for item in found:
+        last = out[-1] if out else None
+        if (last is not None and last.kind == item.kind == "action" and last.owner == item.owner
+                and last.due is None and _ABOUT_THEM.match(_task(item))):
+            out[-1] = replace(item, text=f"{last.text.rstrip('.')}, and {_task(item)}.")
+            continue
+        out.append(item)
+    return out
+
+
 def _dated(item: Commitment, said: str | None, due: dt.date | None) -> Commitment:
     """``item`` given the date of a following "and I'll do that by Friday"."""
     if item.due is not None or said is None:
@@ -410,6 +433,7 @@ def find_commitments(segment: Segment, previous: Segment | None,
                 else:
                     deferred = (said, due)
         found.extend(step for _, step in steps)
+    found = _joined(found)
     if (not found and previous is not None and previous.speaker != segment.speaker
             and (deferred is not None or _ACCEPTS.fullmatch(text))):
         found = _accepted(segment, previous, speakers, meeting_date, deferred or (None, None))

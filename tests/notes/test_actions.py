@@ -407,3 +407,11 @@ def test_a_date_that_opens_the_sentence_is_the_due_date_only_when_nothing_stands
                                   "As much as I can, honestly.", "I can now, yes."])
 def test_a_modal_with_no_task_after_it_is_no_action(line: str) -> None:
     assert said(line) == []
+
+
+def test_a_task_about_her_right_after_an_undated_one_is_the_same_task() -> None:
+    c = one("I also need to let our safeguarding lead know. I'll speak to her before the end "
+            "of tomorrow, and I'll tell you when I have.")
+    assert c.text == ("Sarah to let our safeguarding lead know, and speak to her before the "
+                      "end of tomorrow.")
+    assert c.due == dt.date(2026, 12, 2)

@@ -295,3 +295,21 @@ def test_the_rules_drafter_needs_no_model_and_gives_the_rules_note():
     assert wire["model"] == "rules"
     assert {a["owner"] for a in wire["actions"]} == {"Priya", "Kelly"}
     assert wire["risks"] and wire["purpose"] and not wire["unsupported"]
+
+
+def test_what_the_worker_notices_measures_or_sees_the_child_do_is_observed():
+    script = [("S1", "Hi, I'm Owen, the health visitor."),
+              ("S1", "Let's pop her on the scales. She's 4.9 kilos, up from 3.6 at birth."),
+              ("S1", "And she's smiling back at me, which is just what we want."),
+              ("S1", "I couldn't help noticing the curtains are still drawn."),
+              ("S1", "I've noticed your phone hasn't stopped buzzing.")]
+    _, _, _, found = facts_by_section(script)
+    assert [o.evidence for o in found["observations"]] == [("s_2",), ("s_3",), ("s_4",), ("s_5",)]
+
+
+def test_asking_that_he_is_not_told_is_the_persons_voice():
+    script = [("S1", "Hi, I'm Owen, the health visitor."),
+              ("S2", "Please don't say anything to him. He'd go mad if he knew I'd told you."),
+              ("S2", "If there's ever a two-bed on the ground floor, I'd move tomorrow.")]
+    _, _, _, found = facts_by_section(script)
+    assert [v.evidence for v in found["voice_of_person"]] == [("s_2",), ("s_3",)]
