@@ -163,6 +163,8 @@ _APPOSITIONS = (   # what may follow a self-introduced name: "I'm Sarah, the soc
     re.compile(rf",?\s+(?i:from|at)\s+{_ORG}"),
     re.compile(rf",\s+(?:(?i:and)\s+)?(?:{_DET}{_MOD})?{_ROLE}"),
     re.compile(rf",\s+(?:(?i:the|a|an|your|one\s+of\s+the|one\s+of\s+your)\s+)?{_PHRASE}"),
+    # "I'm Ross Milne. Homelessness prevention officer at Montgomery Council."
+    re.compile(rf"\.\s+(?:(?i:the|a|an|your|one\s+of\s+the)\s+)?{_PHRASE}(?=\s+(?i:at|with|for|from)\s)"),
     re.compile(rf",\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN}"),
     # "I'm Prisha Ali Social Worker from ...": as recognition writes it, with no comma
     re.compile(rf"\s+{_ROLE}(?=\s+(?i:from|at|with|for)\b|\s*[.,;]|\s*$)"),

@@ -332,3 +332,10 @@ def test_a_name_and_the_team_after_a_comma_is_an_introduction() -> None:
     got = one("Cheers. Lorna, hi. Euan, from the Larchfield community team, I'm your care "
               "coordinator.")
     assert got == {"S1": NameSuggestion("S1", "Euan", "care coordinator", "s_1")}
+
+
+def test_a_job_title_in_the_next_sentence_after_the_name_is_the_role() -> None:
+    got = one("Brilliant, thanks. I'm Ross Milne. Homelessness prevention officer at "
+              "Montgomery Council.")
+    assert got == {"S1": NameSuggestion("S1", "Ross Milne", "homelessness prevention officer",
+                                        "s_1")}
