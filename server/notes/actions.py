@@ -73,6 +73,7 @@ _DATE = re.compile(
     # a bare day of the month, which dates.py leaves to the month-named forms
     rf"|(?:on|by|before|until|till|for)\s+the\s+{_DAY}(?!\s+(?:of|time|one|thing|floor|step)\b)"
     rf")\b", re.I)
+DATE_WORDS = _DATE    # spoken dates, for not cutting a quote inside one
 _DATE_GAP = re.compile(r"[\s,]*(?:and\s+)?")
 _BARE_DAY = re.compile(rf"\bthe\s+(?:(?P<n>\d{{1,2}})(?:st|nd|rd|th)?|(?P<w>{_ORD}))\b", re.I)
 

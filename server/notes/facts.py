@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from server.engines.sentences import split_sentences
+from server.notes.actions import DATE_WORDS as _DATE_WORDS
 from server.notes.actions import VERB_WORDS as _VERB_WORDS, find_commitments
 from server.notes.evidence import missing_facts
 from server.notes.prompt import DraftItem
@@ -128,6 +129,8 @@ _SPECIFIC = re.compile(r"\d|£|%|\bper ?cent\b|\b(?:two|three|four|five|six|seve
                        r"ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                        r"hundred|thousand)\b|\b(?:January|February|March|April|June|July|"
                        r"August|September|October|November|December)\b")
+_SUM_WORDS = re.compile(r"£?\d[\d,.]*\s*(?:pounds?|quid|p|pence|percent|per\s+cent|%)?(?:\s+\d+)?"
+                        r"(?:\s+(?:a|per|every)\s+(?:week|month|year|day))?", re.I)
 _COMMITS = re.compile(r"\b(?:I'll|I will|we'll|we will|I'm going to|let's|refer\w*)\b", re.I)
 _HIGH_CUES = frozenset({"suicide", "self-harm", "violence", "domestic abuse", "sexual harm",
                         "exploitation", "missing episode"})
@@ -286,15 +289,22 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
 
 
 def _clip(sentence: str, at: int) -> str:
-    """The words around a figure, marked where cut: a discussion point, not the transcript."""
-    words = sentence.split()
+    """The words around a figure, marked where cut: a discussion point, not the transcript.
+    A cut never falls inside a date or a sum ("the 11th | of January" would name another
+    day), so the window grows to take them whole."""
+    words = list(re.finditer(r"\S+", sentence))
     if len(words) <= DISCUSSION_WORDS:
         return sentence
-    i = len(sentence[:at].split())
-    start = max(0, min(i - DISCUSSION_WORDS // 3, len(words) - DISCUSSION_WORDS))
-    end = start + DISCUSSION_WORDS
-    kept = " ".join(words[start:end]).rstrip(",;:")
-    return ("…" if start else "") + kept + ("…" if end < len(words) else "")
+    i = sum(1 for w in words if w.start() < at)
+    first = max(0, min(i - DISCUSSION_WORDS // 3, len(words) - DISCUSSION_WORDS))
+    lo, hi = words[first].start(), words[first + DISCUSSION_WORDS - 1].end()
+    for m in (*_DATE_WORDS.finditer(sentence), *_SUM_WORDS.finditer(sentence)):
+        if m.start() < lo < m.end():
+            lo = m.start()
+        if m.start() < hi < m.end():
+            hi = m.end()
+    kept = sentence[lo:hi].rstrip(",;:")
+    return ("…" if lo > 0 else "") + kept + ("…" if hi < len(sentence.rstrip(" .!?")) else "")
 
 
 def _answer(sentence: str, name: str, seg: Segment, previous: Segment | None,

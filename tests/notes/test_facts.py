@@ -313,3 +313,15 @@ def test_asking_that_he_is_not_told_is_the_persons_voice():
               ("S2", "If there's ever a two-bed on the ground floor, I'd move tomorrow.")]
     _, _, _, found = facts_by_section(script)
     assert [v.evidence for v in found["voice_of_person"]] == [("s_2",), ("s_3",)]
+
+
+def test_a_clipped_discussion_quote_keeps_its_dates_and_sums_whole():
+    from server.notes.facts import _clip
+
+    said = ("Thanks, I can see it's dated the second of November, and it says you have to "
+            "leave by the 11th of January, which is not long at all for you both really.")
+    clipped = _clip(said, said.index("second"))
+    assert "11th of January" in clipped or "11th" not in clipped
+    assert "the second of November" in clipped
+    money = "Honestly the rent is about 875 pounds every month and Universal Credit gives 640 for it."
+    assert "875 pounds every month" in _clip(money, money.index("875"))
