@@ -327,9 +327,13 @@ _ABOUT_THEM = re.compile(r"^(?:speak|talk|ring|call|phone|email|text|write|tell|
                          r"contact)\s+(?:to\s+|with\s+)?(?:her|him|them)\b", re.I)
 
 
+def task_words(text: str) -> str:
+    """What is to be done: an action's text after "<who> to "."""
+    return text.split(" to ", 1)[1].rstrip(".") if " to " in text else text
+
+
 def _task(item: Commitment) -> str:
-    """What is to be done: the text after "<who> to "."""
-    return item.text.split(" to ", 1)[1].rstrip(".") if " to " in item.text else item.text
+    return task_words(item.text)
 
 
 def _joined(found: list[Commitment]) -> list[Commitment]:

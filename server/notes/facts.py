@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from server.engines.sentences import split_sentences
 from server.notes.actions import DATE_WORDS as _DATE_WORDS
-from server.notes.actions import VERB_WORDS as _VERB_WORDS, find_commitments
+from server.notes.actions import VERB_WORDS as _VERB_WORDS, find_commitments, task_words
 from server.notes.evidence import missing_facts
 from server.notes.prompt import DraftItem
 from server.notes.risks import find_cue
@@ -205,8 +205,7 @@ _ANAPHORIC = re.compile(r"\b(?:them|it|that|this|those|these|there)\b", re.I)
 
 def _content(text: str, owner: str | None) -> tuple[str, set[str]]:
     """An action's verb and its other content words, without the owner's name."""
-    body = text.split(" to ", 1)[1] if " to " in text else text
-    words = [w.lower() for w in re.findall(r"[A-Za-z']+", body)]
+    words = [w.lower() for w in re.findall(r"[A-Za-z']+", task_words(text))]
     names = {w.lower() for w in (owner or "").split()}
     kept = {w for w in words[1:] if len(w) >= 4 and w not in _STOP and w not in names
             and not re.fullmatch(_VERB_WORDS, w)}
