@@ -100,6 +100,12 @@ class Notes:
         # one at a time, below the captions in priority.
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="note-stored",
                                             initializer=lower_priority, initargs=(NICENESS,))
+        # Documents the worker is waiting for run at normal priority: a nice value counts
+        # against every program on the machine, and with two other busy processes a niced
+        # rewrite took 5.5 times as long (93 s against 17 s for two calls, docs/benchmarks.md).
+        # They use one core while anything else runs (``cores_for_urgent_drafts``,
+        # ``server.cpu``), so captions keep the other.
+        self._urgent = ThreadPoolExecutor(1, thread_name_prefix="note-urgent")
         self._generation: dict[str, int] = {}
         # How many meetings are live or being processed (the app sets it): with only the
         # one being finished, drafting at stop may use both cores.
@@ -137,9 +143,14 @@ class Notes:
         return any(not t.done() for t in self.tasks_of(meeting_id))
 
     async def run_low(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(*args)`` on the low-priority drafting thread (documents, whole notes)."""
+        """``fn(*args)`` on the low-priority drafting thread (whole notes of stored meetings)."""
         self.cores_for_urgent_drafts()
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def run_waited(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` on the drafting thread for work a person waits for (documents)."""
+        self.cores_for_urgent_drafts()
+        return await asyncio.get_running_loop().run_in_executor(self._urgent, fn, *args)
 
     def redraft(self, meeting_id: str) -> None:
         """Draft the whole stored meeting again, in the background."""
@@ -201,6 +212,7 @@ class Notes:
         for task in list(self._tasks):
             task.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._urgent.shutdown(wait=False, cancel_futures=True)
 
 
 class NoteUnavailable(RuntimeError):

@@ -1,5 +1,6 @@
 """HTTP for follow-up documents: draft a letter or referral from the note, read, edit,
-export. Drafting runs on the notes' low-priority thread, so live captions keep their share."""
+export. Drafting runs on a thread of its own at normal priority (the worker waits for it),
+with one model thread while anything else needs the cores."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ async def create_document(request: Request) -> Response:
     draft = documents.DocumentDraft(current[1], segments,
                                     engine.drafter if engine else None,
                                     engine.checker if engine else None)
-    doc = await state.notes.run_low(draft.build, template, kind, to)
+    doc = await state.notes.run_waited(draft.build, template, kind, to)
     doc["meeting_id"] = meeting_id
     created = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
     await asyncio.to_thread(state.store.add_document, doc["id"], meeting_id, kind, created, doc)

@@ -12,7 +12,8 @@ goes through llama.cpp's GBNF grammar sampler, which is correct but about half a
 Threads: ggml's worker threads spin while they wait for each other, so when captions keep
 the other core busy two threads ran ten times slower than one (0.7 against 7 tokens/s here).
 Background drafting therefore uses ``live_threads`` (1); an urgent draft (at stop, when
-the recogniser has finished) uses ``final_threads``.
+the recogniser has finished) uses ``final_threads``, and only as many of them as the
+machine has idle cores just before the call (``server.cpu``): other programs spin too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from server.cpu import idle_cores, threads_for
 from server.notes.drafting import DraftReply, DraftRequest
 from server.notes.guided import DraftWriter, VocabTables
 from server.notes.schema import DRAFT_SCHEMA
@@ -99,6 +101,8 @@ class LlamaDrafter:
     def draft(self, request: DraftRequest) -> DraftReply:
         with self._lock:
             threads = self._threads[request.urgent]
+            if threads > 1:   # measured while this model is not running
+                threads = threads_for(threads, idle_cores())
             self._ctx.set_n_threads(threads, threads)
             return self._draft(request)
 

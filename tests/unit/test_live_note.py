@@ -83,3 +83,23 @@ def test_the_same_meeting_gives_the_same_note_however_the_budget_went(tmp_path):
     for note in (slow["note"], fast["note"]):
         note.pop("drafted_at")
     assert slow["note"] == fast["note"]
+
+
+def test_documents_run_at_normal_priority_and_stored_drafts_below_it(tmp_path):
+    """A nice value counts against every program on the machine: a document the worker is
+    waiting for must not be niced, a stored meeting's background draft is."""
+    import os
+
+    def priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, 0)   # 0: the calling thread on Linux
+
+    async def main() -> tuple[int, int, int]:
+        notes = Notes(Store(tmp_path / "db.sqlite"))
+        try:
+            return (priority(), await notes.run_waited(priority), await notes.run_low(priority))
+        finally:
+            await notes.close()
+
+    loop_priority, waited, low = asyncio.run(main())
+    assert waited == loop_priority
+    assert low > loop_priority
