@@ -38,6 +38,12 @@ REWRITE_SCHEMA: dict[str, Any] = {
     "type": "object", "properties": {"text": {"type": "string"}},
     "required": ["text"], "additionalProperties": False}
 REWRITE_TOKENS = 90
+# Model rewrites per document, the first items in the template's order; later items keep
+# the note's own words. Each rewrite is one model call (2-6 s on an idle 2-core machine,
+# ~9 s with other work beside it), and the worker waits for the letter: a long visit's
+# 30-item note would otherwise take minutes. Count-based, so the same note always gives
+# the same letter.
+MAX_REWRITES = 12
 SUMMARY_TOKENS = 120
 WORKER_ROLES = re.compile(r"\b(?:social worker|worker|practitioner|caseworker|key worker)\b",
                           re.I)
@@ -153,6 +159,7 @@ class DocumentDraft:
         self.speakers = {a["speaker"]: Person(a["name"], a.get("role") or "")
                          for a in self.note.get("attendees") or []}
         self.unsupported: list[str] = []
+        self.rewrites_left = MAX_REWRITES
 
     def build(self, template: Template, kind: str, to: str | None) -> dict[str, Any]:
         values = placeholders(self.note, to)
@@ -242,6 +249,9 @@ class DocumentDraft:
         evidence = item.get("evidence") or []
         if not evidence:
             return original  # the worker's own statement: their words stand
+        if self.drafter is None or self.rewrites_left <= 0:
+            return original
+        self.rewrites_left -= 1
         instruction = (
             "You rewrite one line of a social worker's case note for a letter. The reader is "
             f"{fill(template.audience, values)}. The person visited is "

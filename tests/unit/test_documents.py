@@ -141,3 +141,19 @@ def test_an_edit_keeps_to_the_documents_evidence():
     with pytest.raises(ValueError, match="s_99"):
         documents.validate_edit({"sections": sections}, letter)
     assert "Reworded." in documents.document_markdown(edited)
+
+
+def test_a_long_note_gets_a_bounded_number_of_model_rewrites(monkeypatch):
+    """Each rewrite is a model call the worker waits for: past the bound, the note's own
+    words, in the template's order, so the same note always gives the same letter."""
+    monkeypatch.setattr(documents, "MAX_REWRITES", 2)
+    drafter = Scripted("I came to see how things are going.",
+                       "You told me you had no heating for two nights.",
+                       "I will ask housing to repair the boiler.")
+    letter = build("letter", drafter=drafter)
+    by_heading = {s["heading"]: s["text"] for s in letter["sections"]}
+    assert len(drafter.requests) == 2
+    assert by_heading["Why we met"] == "I came to see how things are going."
+    assert by_heading["What we talked about"] == "You told me you had no heating for two nights."
+    # The third item with evidence keeps the note's words.
+    assert "Ask housing to repair the boiler." in by_heading["What we agreed"]
