@@ -17,6 +17,13 @@ import numpy as np
 from server.engines.base import Hypothesis
 
 RECENT_S = 30.0  # finals this close to the live edge may still be relabelled live
+# Live review of the labels against a clustering of the kept voices (``review_stream``):
+# first after this much audio, then each time the audio has grown by REVIEW_GROWTH (and by
+# REVIEW_EVERY_S at least), so a long meeting is reviewed less and less often. Its cost is
+# the clustering: milliseconds for minutes of speech, ~1 s for an hour.
+REVIEW_FIRST_S = 20.0
+REVIEW_EVERY_S = 15.0
+REVIEW_GROWTH = 1.25
 
 
 class Turn(Protocol):
@@ -48,6 +55,8 @@ class MeetingSpeakers:
         self._from_stream = bool(getattr(diariser, "refines_streams", False))
         self._audio: list[np.ndarray] = []
         self._segments: dict[str, _Tracked] = {}
+        self._reviews = self._from_stream and hasattr(diariser, "review_stream")
+        self._next_review_s = REVIEW_FIRST_S
 
     def accept(self, audio: np.ndarray) -> None:
         if audio.size:
@@ -61,6 +70,11 @@ class MeetingSpeakers:
         """Advance live diarisation (blocking); relabels of recent finals it implies."""
         if not self._stream.step():
             return []
+        if self._reviews and self._stream.processed_s >= self._next_review_s:
+            heard = self._stream.processed_s
+            self._next_review_s = max(heard + REVIEW_EVERY_S, heard * REVIEW_GROWTH)
+            if self._diariser.review_stream(self._stream):
+                return self._relabel(self._segments)
         return self._relabel_recent()
 
     def finish(self) -> list[tuple[str, str]]:
@@ -81,10 +95,13 @@ class MeetingSpeakers:
 
     def _relabel_recent(self) -> list[tuple[str, str]]:
         horizon = self._start_s + self._stream.revised_from_s - RECENT_S
+        return self._relabel({sid: seg for sid, seg in self._segments.items()
+                              if seg.end_s >= horizon})
+
+    def _relabel(self, segments: dict[str, _Tracked]) -> list[tuple[str, str]]:
+        """Changes of these segments' labels to what the stream now says."""
         changes = []
-        for segment_id, seg in self._segments.items():
-            if seg.end_s < horizon:
-                continue
+        for segment_id, seg in segments.items():
             label = self._stream.label(seg.start_s - self._start_s, seg.end_s - self._start_s)
             if label and label != seg.speaker:
                 seg.speaker = label

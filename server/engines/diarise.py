@@ -17,6 +17,7 @@ one worker thread at a time (``workers.py``); ``from_store`` gives torch one thr
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import warnings
@@ -29,6 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from server.engines import review
 from server.engines.base import SAMPLE_RATE_HZ, ModelInfo
 from server.engines.speakers_live import (FBANK_HOP_S, FBANK_WIN_S, LOCAL_SPEAKERS,
                                           DiariserStream, LiveOptions, SpeakerTurn,
@@ -50,6 +52,7 @@ FBANK_BINS = 80
 # Measured on 2 busy cores: with 2 torch threads beside other work one segmentation window
 # took 2-5 s instead of 0.05 s (threads spinning against each other).
 TORCH_THREADS = 1
+log = logging.getLogger(__name__)
 HUB_NAME = re.compile(r"[\w.-]+/[\w.-]+")  # owner/name
 CAMPLUS_GROWTH = 32  # channels each dense layer adds
 CAMPLUS_BLOCKS = ((12, 1), (24, 2), (16, 2))  # (dense layers, dilation) per block
@@ -83,6 +86,19 @@ class RefineOptions:
     # ... and a voice less similar than this to every speaker stays unlabelled, as live
     # (on the real sample a 1 s noise before anyone talks is 0.13-0.27 from both people).
     join_similarity: float = 0.3
+    # The end pass is kept unless it fits the kept voices worse than the live labels
+    # (``review.Fit``): it breaks more of one person's linked speech than this ...
+    end_break_tolerance: float = 0.05
+    # ... or its labels are less cohesive than the live ones by more than this.
+    end_cohesion_tolerance: float = 0.05
+    # Live, a clustering replaces the stream's labels if it is more cohesive by this much
+    # (two voices under one label: two synthetic men merged were 0.065-0.075 less
+    # cohesive) and breaks no more than ``review_break_tolerance`` more of one person's
+    # speech; or if it breaks ``review_break_gain`` less (one person split in two) and is
+    # at most ``review_break_tolerance`` less cohesive.
+    review_cohesion_gain: float = 0.04
+    review_break_tolerance: float = 0.02
+    review_break_gain: float = 0.1
 
 
 class SpeakerRefiner(Protocol):
@@ -343,21 +359,44 @@ class Diariser:
         return frames_to_turns(frames, step, self.options.fill_gap_s, self.options.min_turn_s,
                                audio.size / SAMPLE_RATE_HZ)
 
-    def refine_stream(self, stream: DiariserStream) -> list[SpeakerTurn]:
+    def refine_stream(self, stream: DiariserStream, guard: bool = True) -> list[SpeakerTurn]:
         """The whole meeting again from what its live stream kept: the embeddings of every
         window's local speakers clustered over the whole meeting, the windows' activity
         stitched back with those labels. Only audio the stream has not stepped over yet
         goes through the models (``finish``). Times are the stream's; S1, S2, … by first
-        turn."""
+        turn.
+
+        ``guard``: if the clustering fits the kept voices worse than the live labels do
+        (``review.Fit``: it splits one person's speech more, or puts different voices
+        together more), the live labels stand: the end pass never makes them worse."""
         if not stream.keep_windows:
             raise ValueError("the stream kept nothing to refine: open it with keep_windows")
         stream.finish()
+        clusters = self.cluster_stream(stream)
+        if clusters is None:
+            return []
+        frames, new = clusters
+        if guard:
+            live, refined = self._fits(stream, new)
+            opts = self.options
+            if (refined.breaks > live.breaks + opts.end_break_tolerance
+                    or refined.cohesion < live.cohesion - opts.end_cohesion_tolerance):
+                log.info("end-of-meeting speaker pass kept the live labels (live %s, "
+                         "the pass %s)", live, refined)
+                return stream.turns()
+        return frames_to_turns(frames, stream.frame_step_s, self.options.fill_gap_s,
+                               self.options.min_turn_s, stream.processed_s)
+
+    def cluster_stream(self, stream: DiariserStream) -> tuple[np.ndarray, np.ndarray] | None:
+        """What the stream kept so far, clustered over the meeting: (frames, speakers)
+        activity by cluster, and each kept voice's cluster (``review.kept_voices`` order);
+        None if it kept no voice. Runs no model and does not step the stream."""
         windows: list[WindowVoices] = stream.windows
         voices = [_LocalVoice(w, local, vector, speech_s)
                   for w, kept in enumerate(windows)
                   for local, vector, speech_s in zip(kept.locals_, kept.vectors, kept.speech_s)]
         if not voices:
-            return []
+            return None
         step = stream.frame_step_s
         pieces = [(kept.first_frame, kept.activity) for kept in windows]
         total = int(np.ceil(stream.processed_s / step)) + 1
@@ -365,9 +404,51 @@ class Diariser:
         # Locals with too little speech in the embedded part of their window take the
         # speaker the other windows give their frames.
         assignment = fill_unassigned(pieces, assignment, stitch(pieces, assignment, total))
-        frames = stitch(pieces, assignment, total)
-        return frames_to_turns(frames, step, self.options.fill_gap_s, self.options.min_turn_s,
-                               stream.processed_s)
+        return stitch(pieces, assignment, total), review.window_labels(windows, assignment)
+
+    def review_stream(self, stream: DiariserStream) -> bool:
+        """Live: if a clustering of the voices the stream kept fits them clearly better than
+        its labels do (``review_cohesion_gain``), the stream takes it, history included, its
+        later labels follow the new voice prints. This is how a stream that put two people
+        under one label (or split one) recovers. Whether it did; blocking, no model run."""
+        if not stream.keep_windows:
+            return False
+        clusters = self.cluster_stream(stream)
+        if clusters is None:
+            return False
+        frames, new = clusters
+        live, found = self._fits(stream, new)
+        opts = self.options
+        merged = (found.cohesion >= live.cohesion + opts.review_cohesion_gain
+                  and found.breaks <= live.breaks + opts.review_break_tolerance)
+        split = (found.breaks <= live.breaks - opts.review_break_gain
+                 and found.cohesion >= live.cohesion - opts.review_break_tolerance)
+        if not (merged or split):
+            return False
+        vectors, weights = review.kept_voices(stream.windows)
+        labels = review.live_labels(stream.windows, stream.frame_labels)
+        mapping = review.map_to_live(new, labels, weights, stream.speaker_count)
+        active = np.zeros((frames.shape[0], max(mapping.values()) + 1), dtype=bool)
+        prints: dict[int, tuple[np.ndarray, float]] = {}
+        for cluster, index in mapping.items():
+            active[:, index] = frames[:, cluster]
+            mine = new == cluster
+            prints[index] = ((vectors[mine] * weights[mine, None]).sum(axis=0),
+                             float(weights[mine].sum()))
+        log.info("live speaker labels re-clustered over the meeting: %d speakers instead "
+                 "of %d (live %s, re-clustered %s)", len(mapping),
+                 len(set(labels[labels >= 0].tolist())), live, found)
+        stream.adopt(active, prints)
+        return True
+
+    def _fits(self, stream: DiariserStream, clustered: np.ndarray
+              ) -> tuple[review.Fit, review.Fit]:
+        """How the stream's live labels and a clustering fit the voices it kept."""
+        vectors, weights = review.kept_voices(stream.windows)
+        links = review.continuity_links(stream.windows, stream.frame_step_s)
+        live = review.live_labels(stream.windows, stream.frame_labels)
+        return (review.fit(vectors, weights, live, links),
+                review.fit(vectors, weights, clustered, links))
 
     def _recluster(self, voices: list[_LocalVoice], pieces: list[tuple[int, np.ndarray]],
                    frame_step_s: float) -> np.ndarray:

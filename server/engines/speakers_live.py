@@ -124,6 +124,33 @@ class DiariserStream:
         """Labels before this time are final."""
         return self._settled * self._step_s
 
+    @property
+    def frame_labels(self) -> np.ndarray:
+        """(frames, 2) speaker index per segmentation frame: the floor, and who talks over
+        it; ``SILENT`` (-1) where nobody known does. A copy."""
+        return self._labels.copy()
+
+    @property
+    def speaker_count(self) -> int:
+        return len(self._centroids)
+
+    def adopt(self, active: np.ndarray, voices: dict[int, tuple[np.ndarray, float]]) -> None:
+        """Take another labelling of the meeting so far (``Diariser.review_stream``):
+        ``active`` (frames, speakers) says who talks in each frame, by speaker index, and
+        ``voices`` gives each index its summed embedding and speech seconds. Every frame is
+        relabelled, settled or not; an index absent from ``voices`` keeps no voice print
+        (nothing matches it again). Later steps label new audio by the new voice prints."""
+        from server.engines.review import floor_labels
+
+        count = max([len(self._centroids), *(i + 1 for i in voices)])
+        dim = next(iter(voices.values()))[0].shape[0] if voices else 0
+        self._centroids = [np.asarray(voices[i][0], dtype=np.float64).copy() if i in voices
+                           else np.zeros(dim) for i in range(count)]
+        self._mass = [float(voices[i][1]) if i in voices else 0.0 for i in range(count)]
+        self._strangers = []
+        self._labels = floor_labels(active, self._labels).astype(np.int16)
+        self.revised_from_s = 0.0
+
     def step(self) -> list[SpeakerTurn]:
         """Turns from ``revised_from_s`` on, replacing any the caller holds after that time
         (a turn that runs past it is cut there).

@@ -18,7 +18,7 @@ import soundfile as sf
 
 from server.engines.diarise import (Diariser, DiariserStream, PyannotePipelineDiariser,
                                     SpeakerTurn)
-from server.engines.speakers_live import most_active
+from server.engines.speakers_live import LiveOptions, most_active
 from server.modelstore import ModelError, ModelStore
 from server.settings import Settings
 
@@ -155,6 +155,35 @@ def test_reclustering_gives_three_voices_each_turn_its_own_label(diariser, meeti
     assert None not in guessed
     assert len(pairs) == 3, f"true speaker -> label pairs: {sorted(pairs)}"
     assert {t.speaker for t in turns} == {"S1", "S2", "S3"}
+
+
+def test_a_live_stream_that_merged_two_voices_recovers_by_review(diariser, meeting):
+    """A stream that puts two of the three voices under one label (forced here: a voice is
+    the same speaker as any centroid it matches at all) recovers when its labels are
+    reviewed against a clustering of the voices it kept, as the server does during a
+    meeting: history relabelled, and later audio labelled by the new voice prints."""
+    audio, truth = meeting
+    merging = Diariser(diariser.segmenter, diariser.embedder, diariser.options,
+                       LiveOptions(same_voice=-1.0))
+
+    def labels(review: bool) -> set[tuple[str, str | None]]:
+        stream = merging.open_stream(keep_windows=True)
+        adopted = 0
+        for n, lo in enumerate(range(0, audio.size, 1600), start=1):
+            stream.accept(audio[lo:lo + 1600])
+            stream.step()
+            if review and n % 150 == 0:   # every 15 s of audio
+                adopted += merging.review_stream(stream)
+        stream.finish()
+        assert adopted <= 2 if review else adopted == 0
+        turns = stream.turns()
+        return set(zip((u.speaker for u in truth),
+                       (most_active(turns, u.start_s, u.end_s) for u in truth)))
+
+    merged = labels(review=False)
+    assert len({label for _, label in merged}) < 3, merged   # the stream merged voices
+    recovered = labels(review=True)
+    assert len(recovered) == 3 and len({label for _, label in recovered}) == 3, recovered
 
 
 def test_live_labels_close_to_the_refined_ones(diariser, sample, sample_refined):

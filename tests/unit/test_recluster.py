@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from server.engines.diarise import Diariser, RefineOptions
-from server.engines.speakers_live import LOCAL_SPEAKERS, WindowVoices, most_active
+from server.engines.speakers_live import LOCAL_SPEAKERS, SpeakerTurn, WindowVoices, most_active
 
 STEP_S = 0.02  # frame step
 WINDOW_S, HOP_S = 8.0, 1.5  # as the live stream's windows
@@ -26,10 +26,22 @@ class KeptStream:
     frame_step_s: float = STEP_S
     keep_windows: bool = True
     finished: int = field(default=0)
+    live: list = field(default_factory=list)   # [(speaker index, start_s, end_s)]
 
     def finish(self):
         self.finished += 1
         return []
+
+    @property
+    def frame_labels(self):
+        """The live labels: nobody known, or the ``live`` turns."""
+        labels = np.full((int(np.ceil(self.processed_s / STEP_S)) + 1, 2), -1)
+        for index, start, end in self.live:
+            labels[int(round(start / STEP_S)):int(round(end / STEP_S)), 0] = index
+        return labels
+
+    def turns(self):
+        return [SpeakerTurn(f"S{i + 1}", a, b) for i, a, b in self.live]
 
 
 def live_windows(script, voice_of, rng, noise=0.15):
@@ -126,3 +138,44 @@ def test_nothing_kept_gives_no_turns_and_a_stream_that_kept_nothing_is_refused()
     assert Diariser(None, None).refine_stream(KeptStream([], 10.0)) == []
     with pytest.raises(ValueError, match="keep_windows"):
         Diariser(None, None).refine_stream(KeptStream([], 10.0, keep_windows=False))
+
+
+def test_an_end_pass_that_splits_people_the_live_labels_kept_whole_is_not_used(rng):
+    """The guard: clustering with a merge distance far too small splits each voice into
+    pieces; the live labels, one per person, fit the voices better and stand."""
+    prints = {who: unit(rng.standard_normal(DIM)) for who in "AB"}
+    script = [("A", 0.5, 12.0), ("B", 12.5, 24.0), ("A", 24.5, 36.0), ("B", 36.5, 48.0)]
+    windows, end_s = live_windows(script, lambda who, _: prints[who], rng, noise=0.6)
+    live = [("AB".index(who), a, b) for who, a, b in script]
+    splitting = RefineOptions(merge_distance=0.02, min_live_speaker_s=0.5)
+    stream = KeptStream(windows, end_s, live=live)
+    unguarded = Diariser(None, None, splitting).refine_stream(stream, guard=False)
+    assert len({t.speaker for t in unguarded}) > 2          # the pass alone splits them
+    turns = Diariser(None, None, splitting).refine_stream(stream)
+    assert turns == stream.turns()                          # the live labels stand
+    # A pass that finds the same two people is used as it is.
+    right = Diariser(None, None).refine_stream(stream)
+    assert right == Diariser(None, None).refine_stream(stream, guard=False)
+    assert len({t.speaker for t in right}) == 2
+
+
+def test_fit_measures_tell_a_merge_and_a_split_from_the_right_labels(rng):
+    from server.engines import review
+
+    prints = {who: unit(rng.standard_normal(DIM)) for who in "AB"}
+    script = [("A", 0.5, 12.0), ("B", 12.5, 24.0), ("A", 24.5, 36.0), ("B", 36.5, 48.0)]
+    windows, end_s = live_windows(script, lambda who, _: prints[who], rng, noise=0.3)
+    vectors, weights = review.kept_voices(windows)
+    links = review.continuity_links(windows, STEP_S)
+    assert links[0].size > 0 and (links[2] >= review.MIN_LINK_S).all()
+    # Each voice's person, read off its window's activity and the script.
+    right = np.array([int(np.argmax([vectors[i] @ prints[w] for w in "AB"]))
+                      for i in range(len(vectors))])
+    merged = np.zeros_like(right)
+    split = right * 2 + (np.arange(right.size) % 2)        # each person halved at random
+    fit_right, fit_merged, fit_split = (review.fit(vectors, weights, labels, links)
+                                        for labels in (right, merged, split))
+    assert fit_right.breaks == 0.0 and fit_merged.breaks == 0.0
+    assert fit_split.breaks > 0.3
+    assert fit_merged.cohesion < fit_right.cohesion - 0.2
+    assert review.fit(vectors, weights, np.full_like(right, -1), links).breaks == 1.0

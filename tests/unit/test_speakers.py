@@ -123,3 +123,44 @@ def test_refine_from_the_live_stream_keeps_no_audio_and_maps_labels_the_same_way
     speakers.track("s_2", 3.2, 5.8, "S2")
     speakers.track("s_3", 6.2, 7.8, "S2")
     assert speakers.refine() == [("s_3", "S3")]
+
+
+class ReviewingDiariser(StreamRefiningDiariser):
+    """Its stream is reviewed live; the review at ``recover_at`` finds the voice it had
+    merged and relabels the whole meeting."""
+
+    def __init__(self, live, recovered, recover_at):
+        super().__init__(live, [])
+        self.recovered, self.recover_at = recovered, recover_at
+        self.reviews = []
+
+    def review_stream(self, stream):
+        self.reviews.append(stream.processed_s)
+        if stream.processed_s < self.recover_at:
+            return False
+        stream.turns = list(self.recovered)
+        return True
+
+
+def test_live_review_relabels_the_whole_meeting_and_comes_less_often(monkeypatch):
+    monkeypatch.setattr(FakeStream, "processed_s", property(lambda s: s.steps * 10.0),
+                        raising=False)
+    # All one voice live; the second voice, speaking at 5-10 s and 100-110 s, is found
+    # by the review after 50 s of audio.
+    diariser = ReviewingDiariser([Turn("S1", 0, 200)],
+                                 [Turn("S1", 0, 5), Turn("S2", 5, 10), Turn("S1", 10, 100),
+                                  Turn("S2", 100, 110), Turn("S1", 110, 200)], recover_at=50)
+    speakers = MeetingSpeakers(diariser)
+    speakers.accept(np.zeros(1600, dtype=np.float32))
+    speakers.track("s_1", 5.5, 9.5, "S1")        # long before the live horizon
+    speakers.track("s_2", 20.0, 30.0, "S1")
+    changes = []
+    for _ in range(20):                          # 10 s of audio a step: 200 s
+        changes += speakers.step()
+        if len(diariser.reviews) == 3:
+            speakers.track("s_3", 100.5, 109.5, "S1")
+    assert ("s_1", "S2") in changes               # history too, not only recent finals
+    assert ("s_3", "S2") in changes and ("s_2", "S2") not in changes
+    # First after 20 s, then each time the audio grew by a quarter (15 s at least).
+    assert diariser.reviews[:4] == [20.0, 40.0, 60.0, 80.0]
+    assert diariser.reviews[-1] >= 150.0 and len(diariser.reviews) < 10
