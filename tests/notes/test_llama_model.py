@@ -16,6 +16,10 @@ from server.notes.schema import DRAFT_SCHEMA, SECTIONS, CaseNote
 pytestmark = pytest.mark.models
 
 
+# Drafting the whole fixture visit on one model thread: minutes on an idle machine, and
+# over the suite's 10 minutes with both cores taken by other work. Waiting longer asserts
+# nothing weaker.
+@pytest.mark.timeout(2400)
 def test_default_model_drafts_a_valid_note_with_real_evidence(notes_store, meeting) -> None:
     drafter = load_drafter(DrafterConfig(model=DEFAULT_GGUF_MODEL), notes_store)
     note = IncrementalNote(drafter, EvidenceChecker(load_minilm(notes_store)),
