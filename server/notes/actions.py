@@ -109,6 +109,19 @@ def _take_date(words: str, ref: dt.date) -> tuple[str, str | None, dt.date | Non
     return words, None, None
 
 
+def date_in(words: str, ref: dt.date) -> tuple[str | None, dt.date | None]:
+    """The first spoken date in ``words`` that resolves, and its day."""
+    _, said, due = _take_date(words, ref)
+    return said, due
+
+
+def request_in(text: str) -> str | None:
+    """The last thing ``text`` asks of someone ("Could you get me your last two bills by
+    the 1st of December?"), as said; None when it asks nothing."""
+    asked = [s for s in split_sentences(text.translate(_APOSTROPHES)) if _REQUEST.search(s)]
+    return asked[-1].strip() if asked else None
+
+
 # --- who commits -------------------------------------------------------------------------------
 
 _NOT_NAME = ("It|That|This|There|Which|What|Who|He|She|They|We|You|Everything|Nothing|"
@@ -188,6 +201,8 @@ def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
             if not (_WORK.search(words) or _DATE.search(words)):
                 continue    # "I'm making a cup of tea" is no plan
             words = f"{_PROGRESSIVE[verb.lower()]} {rest}".strip()
+        if m[0].lower() == "let's" and not (_WORK.search(words) or _DATE.search(words)):
+            continue    # "Let's pop her on the scales" is what happens now, not a task
         voice = ("going" if re.search(r"go(?:ing|nna)", m[0])    # may be a place, not a verb
                  else "we" if m["we"] or (m["prog"] or "").lower().startswith("we")
                  else "can" if m[0].lower().endswith("can") else "I")

@@ -25,12 +25,15 @@ from dataclasses import dataclass, replace
 
 from server.engines.sentences import split_sentences
 from server.notes.actions import DATE_WORDS as _DATE_WORDS
-from server.notes.actions import VERB_WORDS as _VERB_WORDS, find_commitments, task_words
+from server.notes.actions import VERB_WORDS as _VERB_WORDS, date_in, find_commitments, request_in
+from server.notes.actions import task_words
 from server.notes.evidence import missing_facts
 from server.notes.prompt import DraftItem
 from server.notes.risks import find_cue
 from server.notes.names import suggest_names
 from server.notes.schema import Person, Segment, merge_people
+from server.notes.turns import STOP_WORDS as _STOP
+from server.notes.turns import Turn, is_small_talk, speaker_turns
 
 QUOTE_WHOLE_WORDS = 45
 QUESTION_WORDS = 10     # a question this short is quoted with the answer it got
@@ -41,7 +44,9 @@ DISCUSSION_WORDS = 16   # a discussion point quotes this many words around its f
 PROFESSIONAL = re.compile(
     r"social worker|officer|visitor|nurse|gp|doctor|therapist|worker|practitioner|advocate|"
     r"teacher|police|interpreter|manager|coordinator|co-ordinator|assessor|clinician|"
-    r"psychiatrist|psychologist|consultant|professional", re.I)
+    r"psychiatrist|psychologist|consultant|professional|"
+    # a role named by where they work: "from the Youth Justice Service", "the duty team"
+    r"service|team|council|department|agency|unit|clinic|surgery|charity", re.I)
 
 _PURPOSE = re.compile(
     r"\b(?:I'm|I am|we're|we are) (?:just )?(?:here|visiting|calling|popping in|round) "
@@ -84,6 +89,7 @@ _OBSERVED = re.compile(
     r"can tell|had a look|looked (?:at|in|round|around))\b"
     r"(?! (?:you|what|if|how|why|whether|where|that you))"
     r"|\bI(?:'ve| have) (?:noticed|seen|spotted|observed)\b(?! (?:you|what|if|how|why|whether)\b)"
+    r"|\bI(?:'ve| have)? (?:just )?(?:clocked|spotted)\b"
     r"|\bI (?:couldn't|could not|can't|cannot) help (?:noticing|seeing)\b"
     # what the worker sees the child do, or measures: "she's smiling back at me", "4.9 kilos"
     r"|\b(?:she|he)(?:'s| is) (?:really )?(?:smiling|crawling|walking|babbling|cooing|playing|"
@@ -121,6 +127,12 @@ _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
                             r"never see anyone|nobody visits)\b"),
     ("memory", "medium", r"\b(?:confused|confusion|memory (?:is|has|problems)|forgetful|"
                          r"wander(?:s|ed|ing) off|got lost)\b"),
+    ("said risk", "medium", r"\bat (?:a )?(?:(?:very )?high|real|serious|significant|great|"
+                            r"increased) risk\b|\b(?:high|real|serious) risk of\b|\bputs? "
+                            r"(?:you|him|her|them) at (?:real |serious )?risk\b"),
+    ("notice", "high", r"\bserve (?:a|the|them a|you a) (?:notice|section)\b|\bnotice (?:on|to) "
+                       r"(?:the|your|his|her) (?:flat|house|tenancy)\b"),
+    ("skin", "medium", r"\bpressure (?:sore|ulcer|area|damage)s?\b|\bbed ?sores?\b"),
     ("low mood", "medium", r"\b(?:really low|very low|depressed|depression|can't cope|"
                            r"cannot cope|not coping|panic attacks?)\b"),
 )
@@ -131,18 +143,11 @@ _SPECIFIC = re.compile(r"\d|£|%|\bper ?cent\b|\b(?:two|three|four|five|six|seve
                        r"August|September|October|November|December)\b")
 _SUM_WORDS = re.compile(r"£?\d[\d,.]*\s*(?:pounds?|quid|p|pence|percent|per\s+cent|%)?(?:\s+\d+)?"
                         r"(?:\s+(?:a|per|every)\s+(?:week|month|year|day))?", re.I)
-_COMMITS = re.compile(r"\b(?:I'll|I will|we'll|we will|I'm going to|let's|refer\w*)\b", re.I)
+_MODAL_WORDS = re.compile(r"\b(?:will|can|could|would|shall)\b|'ll\b", re.I)
+_COMMITS = re.compile(r"\b(?:I'll|I will|we'll|we will|I'm going to|refer\w*)\b", re.I)
 _HIGH_CUES = frozenset({"suicide", "self-harm", "violence", "domestic abuse", "sexual harm",
                         "exploitation", "missing episode"})
-_SMALL_TALK = re.compile(
-    r"^(?:(?:hi|hello|hiya|hey|morning|afternoon|good (?:morning|afternoon|evening)|"
-    r"thanks?|thank you|cheers|bye|goodbye|see you|take care|ok|okay|oh|ah|yeah|yes|yep|"
-    r"no|nope|right|sure|great|lovely|brilliant|perfect|fine|good|cool|alright|all right|"
-    r"come in|come on in|nice to (?:meet|see) you|how are you|you too|me too|not bad|"
-    r"i'm fine|i'm good|i'm ok|mm+|hmm+|uh+|um+|er+|so|well|anyway|(?:so|very) much|"
-    r"both|all|again|for coming|for having me|sit down|have a seat|cup of tea|kettle'?s on|"
-    r"(?:it's|isn't it) (?:cold|warm|wet|raining|lovely) (?:out|outside|today)?)"
-    r"[\s,.!?'-]*)+$", re.I)
+
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,8 @@ def worker_labels(segments: Sequence[Segment], speakers: Mapping[str, Person]) -
     known = {label for label, p in speakers.items() if p.role and PROFESSIONAL.search(p.role)}
     if known:
         return known
-    for seg in segments:
+    for turn in speaker_turns(segments):
+        seg = turn.joined()
         if _PURPOSE.search(seg.text):
             return {seg.speaker}
     return {segments[0].speaker} if segments else set()
@@ -183,23 +189,60 @@ def who(label: str, speakers: Mapping[str, Person]) -> str:
 
 def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
                meeting_date: dt.date) -> Facts:
-    """Every fact the rules find, in transcript order, and the small-talk segments."""
+    """Every fact the rules find, in transcript order, and the small-talk segments.
+
+    The rules read turns, not segments: recognition cuts one person's talk at pauses, often
+    inside a sentence ("... and this is" | "Kai's check-in on his referral order"), so
+    consecutive segments of one speaker are read as one text, and each item cites the
+    segments its words came from."""
     workers = worker_labels(segments, speakers)
     items: list[DraftItem] = []
     small: list[str] = []
-    previous: Segment | None = None
-    for seg in segments:
-        found = _segment_facts(seg, previous, seg.speaker in workers, speakers, meeting_date)
-        items.extend(found)
-        if not found and is_small_talk(seg.text):
-            small.append(seg.segment_id)
-        previous = seg
+    previous: Turn | None = None
+    for turn in speaker_turns(segments):
+        joined = turn.joined()
+        found = _segment_facts(joined, previous.joined() if previous else None,
+                               joined.speaker in workers, speakers, meeting_date, turn)
+        items.extend(replace(i, evidence=turn.cite(i, previous)) for i in found)
+        said = turn.substantive()
+        small.extend(s.segment_id for s in turn.segments
+                     if is_small_talk(s.text) and (s not in said or not found))
+        previous = turn
+    if not any(i.section == "purpose" for i in items):
+        items.extend(_stated_aim(speaker_turns(segments), workers, speakers))
     return Facts(tuple(_merge_repeats(items)), tuple(small))
 
 
-_STOP = frozenset("""the and for with that this them they their there then than from into onto
-over about your yours have will would could should just also what when them those these it's
-back again today tomorrow week next""".split())
+_AIM = re.compile(
+    r"\bwhat (?:we|I)(?:'d| would)? (?:need|want|like|have|hope|got) (?:us )?to (?:do|sort|"
+    r"cover|talk about|look at|get through|agree|go through|work out)\b"
+    r"|\bthe (?:whole |main )?(?:point|idea|aim|plan) (?:of|for|with) (?:this|today|getting|us|the)"
+    r"|\b(?:I|we)(?:'ve| have)? (?:got|come|need|want|'d like|would like) to (?:do|review|talk|"
+    r"go through|check|look at|sort|discuss|catch up|agree|pin down|work out|update)\b[^.?!]*"
+    r"\b(?:today|this (?:morning|afternoon|call|meeting|visit|session))\b"
+    r"|\b(?:today|this (?:morning|afternoon|call|meeting|visit|session)),? (?:I|we)(?:'d| would|"
+    r"'re| are| need| want)? ?(?:like to|going to|need to|want to|to)\b"
+    r"|\b(?:I|we)(?:'d| would) like (?:us )?to (?:go through|review|talk about|look at|agree|"
+    r"discuss|check|catch up|update)\b", re.I)
+AIM_SHARE = 0.4   # a stated aim is looked for in the first part of the meeting
+
+
+def _stated_aim(turns: Sequence[Turn], workers: set[str],
+                speakers: Mapping[str, Person]) -> list[DraftItem]:
+    """The purpose when no line says it in a set phrase: the first thing a worker, early on,
+    says they need or want to do today ("What we need to sort out today is the enquiry")."""
+    for turn in turns[:max(1, round(len(turns) * AIM_SHARE))]:
+        if turn.segments[0].speaker not in workers:
+            continue
+        for sentence, sources in turn.sentences():
+            if _AIM.search(sentence) and not sentence.rstrip().endswith("?"):
+                name = who(turn.segments[0].speaker, speakers)
+                return [DraftItem("purpose", _quote(name, "said", sentence),
+                                  tuple(s.segment_id for s in sources))]
+    return []
+
+
+
 _ANAPHORIC = re.compile(r"\b(?:them|it|that|this|those|these|there)\b", re.I)
 
 
@@ -250,13 +293,14 @@ def _repeats(a: DraftItem, b: DraftItem) -> bool:
     return verb_a == verb_b and a.due is not None and a.due == b.due
 
 
-def is_small_talk(text: str) -> bool:
-    stripped = text.strip()
-    return not stripped or bool(_SMALL_TALK.match(stripped))
+
 
 
 def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
-                   speakers: Mapping[str, Person], meeting_date: dt.date) -> list[DraftItem]:
+                   speakers: Mapping[str, Person], meeting_date: dt.date,
+                   turn: Turn | None = None) -> list[DraftItem]:
+    """The facts of one line (``turn``: the segments it joins, whose sentences are then
+    cited and quoted by the segments they were said in)."""
     name = who(seg.speaker, speakers)
     evidence = (seg.segment_id,)
     items: list[DraftItem] = []
@@ -265,26 +309,121 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
         cited = evidence
         if previous is not None and missing_facts(c.text, _line(seg, speakers), speakers):
             cited = (previous.segment_id, seg.segment_id)  # "Yes, will do." to a request
-        items.append(DraftItem(section, c.text, cited, owner=c.owner, due_text=c.due_words,
-                               due=c.due))
-    sentences = split_sentences(seg.text)
-    found: dict[str, DraftItem] = {}   # one item per section and segment
-    for sentence in sentences:
+        item = DraftItem(section, c.text, cited, owner=c.owner, due_text=c.due_words,
+                         due=c.due)
+        items.append(_answering(item, seg, previous, speakers, meeting_date))
+    said = turn.sentences() if turn is not None else [
+        (s, (seg,)) for s in split_sentences(seg.text)]
+    found: dict[tuple[str, str], DraftItem] = {}   # one item per section and segment
+    for sentence, sources in said:
         if sentence.rstrip().endswith("?"):
             continue  # a question asserts nothing; a screening question is not a disclosure
+        cited = tuple(s.segment_id for s in sources) if turn is not None else evidence
         if by_worker:
-            item = _worker_fact(name, sentence, evidence)
+            item = _worker_fact(name, sentence, cited)
         else:
-            item = _person_fact(name, sentence, evidence)
-        if item is not None and item.section not in found:
-            found[item.section] = _whole(item, name, sentence, seg.text)
-    if not items and not found:
-        # what was said with a figure, a sum or a date, and fits no other section, is
-        # discussion: "She's missed nine days since half-term", "arrears of £1,240.50"
-        for sentence in sentences:
-            if (m := _SPECIFIC.search(sentence)) and not sentence.rstrip().endswith("?"):
-                return [_answer(_clip(sentence, m.start()), name, seg, previous, speakers)]
+            item = _person_fact(name, sentence, cited)
+        key = (item.section, sources[0].segment_id) if item is not None else None
+        if item is not None and key not in found:
+            line = turn.text_of(sources) if turn is not None else seg.text
+            found[key] = _whole(item, name, sentence, line)
+    if not by_worker and previous is not None and _asks_wishes(previous.text) and not any(
+            section == "voice_of_person" for section, _ in found):
+        # the answer to "What do you want, for you and for Mia?" is the person's voice,
+        # however it is worded ("A proper house. Where the kids have their own beds.")
+        first = said[0][1] if said else (seg,)
+        line = turn.text_of([s for _, src in said for s in src][:3]) if turn else seg.text
+        found[("voice_of_person", first[0].segment_id)] = DraftItem(
+            "voice_of_person", _quote(name, "said", _first_words(line, QUOTE_WHOLE_WORDS)),
+            tuple(dict.fromkeys(s.segment_id for _, src in said for s in src))[:3]
+            if turn is not None else evidence)
+    if by_worker and not any(i.section == "next_steps" for i in items):
+        items.extend(_proposed_meeting(name, said, meeting_date, turn is not None, evidence))
+    # What was said with a figure, a sum or a date, and is in no other item of the turn, is
+    # discussion: "She's missed nine days since half-term", "arrears of £1,240.50".
+    quoted = " ".join(i.text for i in found.values())
+    for sentence, sources in said:
+        if ((m := _SPECIFIC.search(sentence)) and not sentence.rstrip().endswith("?")
+                and sentence.strip() not in quoted and not _COMMITS.search(sentence)
+                and not (items and _MODAL_WORDS.search(sentence))):
+            cited = tuple(s.segment_id for s in sources) if turn is not None else evidence
+            point = _answer(_clip(sentence, m.start()), name, seg, previous, speakers, cited)
+            if items or found:
+                point = replace(point, text=_quote(name, "said", _clip(sentence, m.start())),
+                                evidence=cited)
+            return items + list(found.values()) + [point]
     return items + list(found.values())
+
+
+_WISHES_ASKED = re.compile(
+    r"\bwhat (?:do|would|did) you (?:really )?(?:want|like|hope|wish|need)\b|\bwhat would "
+    r"(?:you like|make (?:it|things|a difference|you)|help)\b|\bwhat matters (?:most )?to you\b|"
+    r"\bin your own words\b|\bhow do you feel about\b|\bwhat (?:are|were) you hoping\b|"
+    r"\bwhat would be (?:best|right|good|ideal) for you\b|\bif you could (?:change|have|choose)\b|"
+    r"\bwhat (?:do|would) you (?:say|think) (?:is|would be) best\b|\bwhat's important to you\b",
+    re.I)
+_MEETING_AGAIN = re.compile(
+    r"\b(?:next one|next time|same (?:time|room|place|day)|pencil (?:in|it|that)|shall we say|"
+    r"how about|let's say|in the diary|meet (?:again|up)|see (?:you|everyone|you all|you both) "
+    r"(?:again|then|next)|catch up again|get together again|review (?:it|this|things|everything) "
+    r"again)\b", re.I)
+
+
+def _asks_wishes(text: str) -> bool:
+    """Whether the line ends by asking the person what they want."""
+    asked = [s for s in split_sentences(text) if s.rstrip().endswith("?")]
+    return bool(asked) and bool(_WISHES_ASKED.search(asked[-1]))
+
+
+def _first_words(text: str, n: int) -> str:
+    words = text.split()
+    return text if len(words) <= n else " ".join(words[:n]) + "…"
+
+
+def _proposed_meeting(name: str, said: Sequence[tuple[str, tuple[Segment, ...]]],
+                      meeting_date: dt.date, by_turn: bool, evidence: tuple[str, ...]
+                      ) -> list[DraftItem]:
+    """The next meeting as a worker proposes it, often as a question or in passing: "Shall
+    we say Tuesday the 22nd for the next one?", "Thursday the 17th, same room, same time"."""
+    for sentence, sources in said:
+        if not _MEETING_AGAIN.search(sentence):
+            continue
+        words, due = date_in(sentence, meeting_date)
+        if due is None:
+            continue
+        cited = tuple(s.segment_id for s in sources) if by_turn else evidence
+        return [DraftItem("next_steps", _quote(name, "proposed", sentence), cited,
+                          due_text=words, due=due)]
+    return []
+
+
+_LEANS_BACK = re.compile(r"\b(?:them|it|that|this|those|these|there|then|one|the (?:whole )?lot|"
+                         r"the same)\b", re.I)
+REQUEST_WORDS = 24   # a request quoted as an action's context is cut to this many words
+
+
+def _answering(item: DraftItem, seg: Segment, previous: Segment | None,
+               speakers: Mapping[str, Person], meeting_date: dt.date) -> DraftItem:
+    """An action said in answer to a request ("Could you get me your last two bills by the
+    1st of December?" / "Yeah, I'll dig them out and drop them at the centre before then")
+    often names its object and its date only in the request: the item then quotes the
+    request, cites it, and takes its date when the answer gives none."""
+    if (item.section != "actions" or previous is None or previous.speaker == seg.speaker
+            or previous.segment_id in item.evidence):
+        return item
+    asked = request_in(previous.text)
+    if asked is None or not (_LEANS_BACK.search(task_words(item.text)) or item.due is None):
+        return item
+    words = asked.split()
+    if len(words) > REQUEST_WORDS:
+        asked = " ".join(words[-REQUEST_WORDS:])
+        asked = "…" + asked
+    due, due_text = item.due, item.due_text
+    if due is None:
+        due_text, due = date_in(asked, meeting_date)
+    text = f'{item.text.rstrip(".")} (asked by {who(previous.speaker, speakers)}: "{asked}")'
+    return replace(item, text=text, evidence=(previous.segment_id, *item.evidence), due=due,
+                   due_text=due_text)
 
 
 def _clip(sentence: str, at: int) -> str:
@@ -307,15 +446,15 @@ def _clip(sentence: str, at: int) -> str:
 
 
 def _answer(sentence: str, name: str, seg: Segment, previous: Segment | None,
-            speakers: Mapping[str, Person]) -> DraftItem:
+            speakers: Mapping[str, Person], cited: tuple[str, ...]) -> DraftItem:
     """A discussion point, with the short question it answers ("How has her attendance
     been?") when there was one: the answer alone often lacks what it is about."""
     asked = split_sentences(previous.text)[-1].strip() if previous is not None else ""
     if (previous is None or previous.speaker == seg.speaker or not asked.endswith("?")
             or len(asked.split()) > QUESTION_WORDS):
-        return DraftItem("discussion", _quote(name, "said", sentence), (seg.segment_id,))
+        return DraftItem("discussion", _quote(name, "said", sentence), cited)
     text = f'Asked "{asked}", {name} said: "{sentence.strip().strip(chr(34))}"'
-    return DraftItem("discussion", text, (previous.segment_id, seg.segment_id))
+    return DraftItem("discussion", text, (previous.segment_id, *cited))
 
 
 def _whole(item: DraftItem, name: str, sentence: str, text: str) -> DraftItem:
@@ -338,7 +477,17 @@ def _worker_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftIt
     if cue is not None and not _COMMITS.search(sentence):
         severity = "high" if cue[0] in _HIGH_CUES else "medium"
         return DraftItem("risks", _quote(name, "said", sentence), evidence, severity=severity)
+    # a worker naming a risk they see ("She's at high risk of falling again"), not one
+    # they are planning to act on
+    if not _COMMITS.search(sentence) and not _MODAL_WORDS.search(sentence):
+        for cue_name, severity, pattern in _PRACTICAL:
+            if cue_name in _WORKER_RISKS and pattern.search(sentence):
+                return DraftItem("risks", _quote(name, "said", sentence), evidence,
+                                 severity=severity)
     return None
+
+
+_WORKER_RISKS = frozenset({"said risk", "notice", "skin", "fall", "unlawful eviction"})
 
 
 def _person_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftItem | None:

@@ -52,6 +52,13 @@ _CUES: dict[str, tuple[str, ...]] = {
         rf"\b(?:going to|gonna|will|'ll) (?:kill|stab|hurt|batter) {_PERSON}\b", r"\bstabb(?:ed|ing)\b",
         r"\bgrabb?(?:ed|s|ing)? (?:me|him|her|them|my|his|her) ?(?:by the )?(?:wrist|arm|neck|"
         r"throat|hair|face)?\b(?<!grab)", r"\bleft (?:a mark|marks|bruises?)\b", r"\bbruis(?:e|es|ed|ing)\b",
+        r"\blash(?:es|ed|ing)? out\b",
+        r"\b(?:hit|hits|hitting|kicked|punched|bit|bitten|hurt) (?:two|three|several|other|another|a few) "
+        r"(?:children|kids|pupils|boys|girls|child|kid|pupil|people)\b",
+        # intimidation: "his mates'll come round and put my windows through"
+        rf"\bthreat(?:en|ened|ens|ening)? {_PERSON}\b",
+        r"\b(?:put|smash|kick)\w* (?:my|your|his|her|their|the) (?:windows?|door) (?:in|through)\b",
+        r"\bif I (?:grass|tell|say anything|speak up)\b[^.]{0,40}\b(?:come round|hurt|get me|sort me)",
     ),
     "domestic abuse": (
         r"\bdomestic (?:abuse|violence)", r"\bcoercive\b", r"\b(?:scared|afraid|frightened|terrified) of (?:him|her|my (?:partner|husband|wife|boyfriend|girlfriend|ex|dad|mum))\b",
@@ -94,6 +101,13 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"\b(?:criminal(?:ly)? )?exploit(?:ed|ing|ation)\b(?! of)",
         r"\b(?:drop|take|carry|deliver)\w* (?:it|a bag|a package|a parcel|a rucksack|stuff|things) "
         r"(?:to|for|off)\b[^.]{0,40}\b(?:give|pay|gave|paid)\w* (?:me|him|her|them)\b",
+    ),
+    "financial abuse": (
+        # someone else holding the speaker's money: "He minds my card for me", "Shane's got it"
+        r"(?<![\w'’])(?:he|she|they|[a-z]{2,})(?:'s| has)? (?:minds|keeps|holds|got|took|takes|uses|has) "
+        r"(?:all )?my (?:bank ?card|card|pin|money|benefits|wages|pension)\b",
+        r"\bknows my (?:pin|number|card number)\b",
+        r"\b(?:taking|took|takes|borrow(?:s|ed|ing)?) money (?:off|from) (?:me|him|her|them)\b",
     ),
 }
 _COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(

@@ -259,7 +259,8 @@ def test_a_recap_restating_a_task_is_one_action_citing_both_lines():
     _, _, _, found = facts_by_section(script)
     actions = [(a.owner, a.text, a.evidence) for a in found["actions"]]
     assert actions == [
-        ("Marcus", "Marcus to call the GP tomorrow.", ("s_4", "s_6")),
+        # the request it answers, the answer, the recap
+        ("Marcus", "Marcus to call the GP tomorrow.", ("s_3", "s_4", "s_6")),
         ("Priya", "Priya to phone Mrs Okafor at the school on Friday.", ("s_5", "s_6")),
         ("Priya", "Priya to ring the housing office about the repairs on Friday.", ("s_7",))]
 
