@@ -171,6 +171,13 @@ _CUT = re.compile(r"\s*(?:[;:()]|\s-\s|\s(?:but|because|cos|although|though|unle
                   r"\sif\s+(?:that's|that\s+is|it's|you)\b)", re.I)
 
 
+# "I can" after a noun, not at a clause's start: a relative clause ("somewhere I can go").
+_INSIDE_CLAUSE = re.compile(
+    r"\b(?!(?:and|so|but|then|yes|yeah|well|ok|okay|right|sure|oh|because|cos|think|maybe|"
+    r"probably|course|now|today|tomorrow|also|and then|that|fine|great|definitely)\b)[a-z]+\s+$",
+    re.I)
+
+
 def _name_of(label: str, speakers: Mapping[str, Person]) -> str | None:
     person = speakers.get(label)
     return person.name if person and person.name else None
@@ -189,6 +196,8 @@ def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
     for m in hits:
         if _CONDITIONAL.search(sentence[max(0, m.start() - 40):m.start()]):
             continue
+        if m[0].lower().endswith("can") and _INSIDE_CLAUSE.search(sentence[:m.start()]):
+            continue    # "a door I can shut at night" describes the door; it is no task
         end = next(s for s in stops if s > m.start() and s >= m.end())
         words = _CUT.split(sentence[m.end():end], maxsplit=1)[0]
         span = (m.start(), m.end() + len(words))
@@ -342,6 +351,15 @@ _ABOUT_THEM = re.compile(r"^(?:speak|talk|ring|call|phone|email|text|write|tell|
                          r"contact)\s+(?:to\s+|with\s+)?(?:her|him|them)\b", re.I)
 
 
+# "I'll write a letter to the council. I'll have it done by Wednesday.": the second task
+# only dates the first.
+_FOLLOWS_ON = re.compile(
+    r"^(?:have|get|do|book|send|make\s+sure|put|bring|drop|sort|start|finish|post|hand|email)"
+    r"\b[^.]*?\b(?:it|them|that|this|those|these)\b"
+    r"|^(?:have|get)\s+(?:the|my|your|that)\s+\w+\s+(?:in|done|off|over|sent|ready|through)\b",
+    re.I)
+
+
 def task_words(text: str) -> str:
     """What is to be done: an action's text after "<who> to "."""
     return text.split(" to ", 1)[1].rstrip(".") if " to " in text else text
@@ -358,7 +376,8 @@ def _joined(found: list[Commitment]) -> list[Commitment]:
     for item in found:
         last = out[-1] if out else None
         if (last is not None and last.kind == item.kind == "action" and last.owner == item.owner
-                and last.due is None and _ABOUT_THEM.match(_task(item))):
+                and last.due is None and (_ABOUT_THEM.match(_task(item)) or (
+                    item.due is not None and _FOLLOWS_ON.match(_task(item))))):
             out[-1] = replace(item, text=f"{last.text.rstrip('.')}, and {_task(item)}.")
             continue
         out.append(item)

@@ -103,11 +103,24 @@ def _absolute(text: str, ref: dt.date) -> dt.date | None:
     return None
 
 
+_BARE_DAY = re.compile(rf"\bthe\s+(?:(?P<dnum>\d{{1,2}})(?:st|nd|rd|th)\b|(?P<dword>{_ORD})\b)", re.I)
+WEEKDAY_DAY_MONTHS = 12   # "Tuesday the 22nd" is looked for this many months ahead
+
+
 def _weekday(text: str, ref: dt.date) -> dt.date | None:
     m = _WEEKDAY.search(text)
     if m is None:
         return None
     target = WEEKDAYS[m["wd"].lower()]
+    if day := _BARE_DAY.search(text):
+        # "Tuesday the 22nd": the next 22nd that is a Tuesday, not the next Tuesday
+        n = int(day["dnum"]) if day["dnum"] else _ORDINALS[day["dword"].lower()]
+        month, year = ref.month, ref.year
+        for _ in range(WEEKDAY_DAY_MONTHS):
+            found = _safe_date(year, month, n)
+            if found is not None and found >= ref and found.weekday() == target:
+                return found
+            month, year = (1, year + 1) if month == 12 else (month + 1, year)
     mod = re.sub(r"\s+", " ", (m["mod"] or "").lower())
     if mod == "next":
         next_monday = ref + dt.timedelta(days=7 - ref.weekday())

@@ -225,13 +225,14 @@ _AIM = re.compile(
     r"|\b(?:I|we)(?:'d| would) like (?:us )?to (?:go through|review|talk about|look at|agree|"
     r"discuss|check|catch up|update)\b", re.I)
 AIM_SHARE = 0.4   # a stated aim is looked for in the first part of the meeting
+AIM_MIN_TURNS = 4   # ... and in any case in its first few turns
 
 
 def _stated_aim(turns: Sequence[Turn], workers: set[str],
                 speakers: Mapping[str, Person]) -> list[DraftItem]:
     """The purpose when no line says it in a set phrase: the first thing a worker, early on,
     says they need or want to do today ("What we need to sort out today is the enquiry")."""
-    for turn in turns[:max(1, round(len(turns) * AIM_SHARE))]:
+    for turn in turns[:max(AIM_MIN_TURNS, round(len(turns) * AIM_SHARE))]:
         if turn.segments[0].speaker not in workers:
             continue
         for sentence, sources in turn.sentences():

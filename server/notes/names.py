@@ -87,6 +87,7 @@ _ROLES: tuple[tuple[str, str], ...] = (
     (r"nan|nana|nanna|gran|granny|grandma|grandmother", "grandmother"),
     (r"grandad|granddad|grandpa|grandfather", "grandfather"),
     (r"aunt|auntie|aunty", "aunt"), (r"sister", "sister"), (r"brother", "brother"),
+    (r"SENCO|SENDCo|SENCo", "SENCO"), (r"midwife", "midwife"), (r"head ?teacher", "head teacher"),
 )
 _ORGS: tuple[tuple[str, str], ...] = (
     (r"(?:the\s+)?(?:council['’]?s?\s+)?housing(?:\s+(?:team|department|office|association))?",
@@ -120,7 +121,9 @@ _I_AM = r"\b(?i:i['’]m|i\s+am)\s+"
 
 _INTROS = (
     re.compile(rf"\b(?i:i['’]m|i\s+am|my\s+name\s+is|my\s+name['’]s|call\s+me)\s+{_NAME}"),
-    re.compile(rf"\b(?i:it['’]s)\s+{_NAME}(?=,?\s+from\s)"),
+    # "It's Sam from housing", on the phone "It's Niall, the discharge coordinator on Elm Ward"
+    re.compile(rf"\b(?i:it['’]s)\s+{_NAME}(?=,?\s+from\s|,\s+(?:(?i:the|a|an|your|one\s+of\s+the)"
+               rf"\s+){_PHRASE.replace('?P<phrase>', '')})"),
     # A bare "This is Jayden." usually presents someone else, so it needs a "from"/"here".
     re.compile(rf"\b(?i:this\s+is)\s+{_NAME}(?=,?\s+(?:from|at)\s|\s+(?:here|speaking)\b)"),
     re.compile(rf"^\W*(?:(?i:hi|hello|hiya|hey|morning)\W+)?{_NAME}\s+(?i:here|speaking)\b"
@@ -153,6 +156,9 @@ _SELF_ROLES = (
     # "I'm your care coordinator", "I'm the main carer": a job title said of oneself
     re.compile(rf"{_I_AM}(?:(?i:also|just|actually)\s+)?(?i:the|your|a|an|his|her|their)\s+"
                rf"{_PHRASE}"),
+    # "as your personal adviser I've got to do your pathway plan review"
+    re.compile(rf"\b(?i:as)\s+(?i:your|the)\s+(?P<phrase>(?i:(?:[a-z][a-z'’-]*\s+){{0,2}}(?:{_HEADS})))"
+               r"(?=,?\s+(?i:I|I['’]ve|I['’]m|I\s+have|we)\b)"),
     # a team not in the table, as said: "I'm from the youth justice service"
     re.compile(rf"{_I_AM}(?i:from|with)\s+(?i:the\s+)?{_TEAM}"),
     re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:and|hi|hello|hiya)\W+)?(?i:it['’]?s)\s+"
@@ -186,10 +192,12 @@ _THANKS = re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?i:thanks|thank\s+you|cheers|ta)\
                      r"(?=\s*$|\s+[A-Z])")
 _ROOM = re.compile(r"\b(?:hi|hiya|hello|hey|morning|afternoon)\W+(?:everyone|everybody|all|"
                    r"both|guys|folks|all\s+of\s+you)\b", re.I)
-_GUESSED = re.compile(rf"\b(?i:you\s+must\s+be|are\s+you|you['’]re|you\s+are)\s+{_NAME}\s*[.?!]*$")
+_GUESSED = re.compile(rf"\b(?i:you\s+must\s+be|are\s+you|you['’]re|you\s+are|is\s+that|is\s+this)"
+                     rf"\s+{_NAME}\s*(?:[.?!]+(?=\s|$)|$)")
 # "And this is Sam, a student nurse": someone presents another, who answers next.
-_PRESENTS = re.compile(rf"\b(?i:this\s+is|here['’]s)\s+(?:(?i:my|our)\s+(?:colleague|"
-                       rf"student|manager|interpreter|partner)\s+)?{_NAME}"
+_PRESENTS = re.compile(rf"\b(?i:this\s+is|here['’]s)\s+(?:(?i:my|our)\s+(?:(?i:big|little|"
+                       rf"older|younger|baby)\s+)?(?:(?i:colleague|student|manager|interpreter|"
+                       rf"partner)|{_KIN.replace('?P<kin>', '')}),?\s+|(?i:our)\s+)?{_NAME}"
                        r"(?!,?\s+(?:from|at|here|speaking)\b)")
 _PRESENTED_ROLE = re.compile(
     rf"^[\s,.;:-]*(?:(?:(?i:a|an|the|our|my|one\s+of\s+(?:our|the|my))\s+)?{_PHRASE}"

@@ -57,7 +57,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:children|kids|pupils|boys|girls|child|kid|pupil|people)\b",
         # intimidation: "his mates'll come round and put my windows through"
         rf"\bthreat(?:en|ened|ens|ening)? {_PERSON}\b",
-        r"\b(?:put|smash|kick)\w* (?:my|your|his|her|their|the) (?:windows?|door) (?:in|through)\b",
+        r"\b(?:put|kick)\w* (?:my|your|his|her|their) (?:windows?|door) (?:in|through)\b",
+        r"\bsmash\w* (?:my|your|his|her|their|the) (?:windows?|door|car)\b",
         r"\bif I (?:grass|tell|say anything|speak up)\b[^.]{0,40}\b(?:come round|hurt|get me|sort me)",
     ),
     "domestic abuse": (

@@ -326,3 +326,93 @@ def test_a_clipped_discussion_quote_keeps_its_dates_and_sums_whole():
     assert "the second of November" in clipped
     money = "Honestly the rent is about 875 pounds every month and Universal Credit gives 640 for it."
     assert "875 pounds every month" in _clip(money, money.index("875"))
+
+
+def test_a_sentence_recognition_split_over_two_segments_is_read_whole_and_cites_both():
+    script = [("S1", "Hi, I'm Jonah Price from the youth justice service, and this is"),
+              ("S1", "Kai's check-in on his referral order."),
+              ("S2", "Right."),
+              ("S1", "I will"),            # left unpunctuated: a sentence of its own
+              ("S1", "It'll be in by Friday, the 4th at the latest.")]
+    _, _, found, by_section = facts_by_section(script)
+    assert [p.evidence for p in by_section["purpose"]] == [("s_1", "s_2")]
+    assert "referral order" in by_section["purpose"][0].text
+    assert not any("I will It'll" in i.text for i in found.items)
+
+
+def test_greetings_in_a_turn_are_small_talk_and_not_quoted_with_the_fact():
+    script = [("S1", "Hi, I'm Priya, the social worker."),
+              ("S2", "Lovely, thanks."),
+              ("S2", "The rent is £1,240.50 behind and we've had a notice to quit.")]
+    _, _, found, by_section = facts_by_section(script)
+    risk = by_section["risks"][0]
+    assert risk.evidence == ("s_3",) and "Lovely" not in risk.text
+    assert "s_2" in found.small_talk
+
+
+def test_an_action_answering_a_request_quotes_it_and_takes_its_date():
+    script = [("S1", "Hi, I'm Priya, the social worker."),
+              ("S3", "I'm Tom, the family support worker."),
+              ("S2", "I'm Marcus, Ellie's dad."),
+              ("S3", "Could you get me your last two bills by the 1st of December?"),
+              ("S2", "Yeah, I'll dig them out and drop them at the centre before then.")]
+    _, _, _, by_section = facts_by_section(script)
+    (action,) = by_section["actions"]
+    assert action.owner == "Marcus" and action.due == dt.date(2026, 12, 1)
+    assert "bills" in action.text and action.evidence == ("s_4", "s_5")
+
+
+def test_a_second_sentence_that_only_dates_the_first_task_is_one_action():
+    script = [("S1", "Hi, I'm Ravi, the family support worker."),
+              ("S1", "I'll write a letter to the council's housing team backing your "
+                     "application. I'll have it done by Wednesday.")]
+    _, _, _, by_section = facts_by_section(script)
+    (action,) = by_section["actions"]
+    assert "letter" in action.text and action.due == dt.date(2026, 12, 2)
+
+
+def test_wishes_given_as_the_answer_to_what_do_you_want_are_the_persons_voice():
+    script = [("S1", "Hi, I'm Ravi, the family support worker."),
+              ("S1", "And what do you want, for you and the kids?"),
+              ("S2", "A proper house. Where the kids have their own beds."),
+              ("S1", "How was the drive?"),
+              ("S2", "A proper nightmare, the ring road.")]
+    _, _, _, by_section = facts_by_section(script)
+    assert [v.evidence for v in by_section["voice_of_person"]] == [("s_3",)]
+
+
+def test_the_next_meeting_proposed_as_a_question_is_a_dated_next_step():
+    script = [("S1", "Hi, I'm Dom, your personal adviser."),
+              ("S1", "Shall we say Tuesday the 22nd for the next one, just before Christmas?"),
+              ("S2", "Tuesday's fine.")]
+    _, _, _, by_section = facts_by_section(script)
+    (step,) = by_section["next_steps"]
+    assert step.due == dt.date(2026, 12, 22) and step.evidence == ("s_2",)
+
+
+def test_an_aim_stated_in_other_words_is_the_purpose_and_a_later_one_is_not():
+    script = [("S1", "Hi, I'm Mark, the social worker."),
+              ("S2", "Come in."),
+              ("S1", "So, what we need to sort out today, Declan, is the enquiry about your "
+                     "bank card.")]
+    _, _, _, by_section = facts_by_section(script)
+    assert [p.evidence for p in by_section["purpose"]] == [("s_3",)]
+    late = script[:2] + [("S1", "Right."), ("S2", "Yes.")] * 5 + script[2:]
+    assert "purpose" not in facts_by_section(late)[3]
+
+
+def test_a_worker_naming_a_risk_they_see_is_a_risk_but_not_one_they_plan_for():
+    script = [("S1", "Hi, I'm Niall, the discharge coordinator."),
+              ("S1", "She's at high risk of falling again, especially at night."),
+              ("S1", "I'll get the falls team to see her about that risk of falling.")]
+    _, _, _, by_section = facts_by_section(script)
+    assert [r.evidence for r in by_section["risks"]] == [("s_2",)]
+
+
+def test_i_can_inside_a_relative_clause_is_no_task():
+    script = [("S1", "Hi, I'm Ravi, the family support worker."),
+              ("S2", "I want a door I can shut at night."),
+              ("S2", "And I can take him to the bank on Thursday.")]
+    _, _, _, by_section = facts_by_section(script)
+    assert [a.text for a in by_section["actions"]] == [
+        "S2 to take him to the bank on Thursday."]

@@ -32,6 +32,10 @@ def one(text: str, speaker: str = "S1") -> dict[str, NameSuggestion]:
     ("I'm Mary-Jane, his aunt.", "Mary-Jane", "aunt"),
     ("I'm O'Neill, Jayden's GP.", "O'Neill", "GP"),
     ("I'm Sarah and I'm your social worker.", "Sarah", "social worker"),
+    # on the phone
+    ("Hello, it's Niall, the discharge coordinator on Elm Ward.", "Niall",
+     "discharge coordinator"),
+    ("And I'm Alasdair, the SENCO here at Rowan Hill.", "Alasdair", "SENCO"),
 ])
 def test_self_introductions_name_the_speaker(text: str, name: str, role: str) -> None:
     assert one(text) == {"S1": NameSuggestion("S1", name, role, "s_1")}
@@ -48,6 +52,8 @@ def test_self_introductions_name_the_speaker(text: str, name: str, role: str) ->
     ("I'm from housing.", "housing officer"),
     ("I'm the police officer who came out on Friday.", "police officer"),
     ("I work as a key worker at the hostel.", "key worker"),
+    ("Right, as your personal adviser I've got to do your pathway plan review today.",
+     "personal adviser"),
 ])
 def test_a_role_said_of_oneself_is_a_suggestion_without_a_name(text: str, role: str) -> None:
     assert one(text) == {"S1": NameSuggestion("S1", "", role, "s_1")}
@@ -71,6 +77,8 @@ def test_a_role_said_of_oneself_is_a_suggestion_without_a_name(text: str, role: 
     "The social worker's here.",
     "She said I'm his mum.",            # reported speech
     "I'm a bit early.",
+    "It's Niall's, the blue one.",      # whose it is, not who is speaking
+    "As you know, I've got to go.",
 ])
 def test_false_friends_suggest_nothing(text: str) -> None:
     assert one(text) == {}
@@ -85,6 +93,8 @@ def test_false_friends_suggest_nothing(text: str) -> None:
     ("How are you, Mrs Okafor?", "Mrs Okafor"),
     ("Jayden! The social worker's here.", "Jayden"),
     ("See you next week, Donna!", "Donna"),
+    ("Hello, is that Gavin? I've got your mum next to me.", "Gavin"),   # a phone call
+    ("This is my dad, Len.", "Len"),     # presents someone, who answers
 ])
 def test_being_addressed_names_the_next_speaker(text: str, name: str) -> None:
     got = suggest_names(lines(("S1", text), ("S2", "Yes.")))

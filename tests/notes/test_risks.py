@@ -23,6 +23,11 @@ DISCLOSURES = [
     ("The boiler's been broken for three weeks now.", "no heating"),
     ("He's been smoking weed every day.", "substance misuse"),
     ("They're holding drugs for some older lads.", "exploitation"),
+    ("When the other children don't get him he gets cross and lashes out.", "violence"),
+    ("He's hit two children this half term.", "violence"),
+    ("He said if I grass on him his mates'll come round and put my windows through.", "violence"),
+    ("Shane's got it. He minds my card for me.", "financial abuse"),
+    ("She takes my pension every week.", "financial abuse"),
 ]
 EVERYDAY = [
     "She hurt her knee at football.",
@@ -40,6 +45,10 @@ EVERYDAY = [
     "I'm dying to see the new film.",
     "They hit it off straight away.",
     "It was a killer game last night.",
+    "I've got my card.",                 # one's own money is no one else's holding it
+    "He has his money sorted now.",
+    "I got my money back from the shop.",
+    "We put the window in last spring.",
 ]
 
 
