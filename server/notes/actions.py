@@ -152,9 +152,12 @@ _TRIGGER = re.compile(
     r"\b(?:(?P<i>(?i:I(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'m\s+gonna|"
     r"\s+can(?!'t|not)|(?:\s+(?:also|just|really|still))?\s+need\s+to)|let\s+me))"
     rf"|(?P<prog>(?i:I'm|I\s+am|we're|we\s+are)\s+(?=(?i:{'|'.join(_PROGRESSIVE)})\b))"
-    r"|(?P<we>(?i:we(?:'ll|\s+will|'re\s+going\s+to|\s+are\s+going\s+to|'re\s+gonna)|let's))"
+    r"|(?P<we>(?i:we(?:'ll|\s+will|'re\s+going\s+to|\s+are\s+going\s+to|'re\s+gonna|"
+    r"\s+can(?!'t|not))|let's))"
     rf"|(?P<who>{_NAME}|{_ROLE})(?i:\s+(?:will|'ll|is\s+going\s+to|'s\s+going\s+to|is\s+gonna|"
-    r"'s\s+gonna|are\s+going\s+to|'re\s+going\s+to|(?:has|have)\s+agreed\s+to|needs\s+to)))\b")
+    r"'s\s+gonna|are\s+going\s+to|'re\s+going\s+to|(?:has|have)\s+agreed\s+to|needs\s+to)"
+    # "Gemma's going to ring the school", "Tom'll send it"
+    r"|(?:'ll|'s\s+going\s+to|'s\s+gonna)))\b")
 _MODAL = re.compile(r"\b(?:will|shall|going|gonna|can|need|needs|let|agreed)\b|'ll\b|"
                     rf"\b(?:I'm|I\s+am|we're|we\s+are)\s+(?:{'|'.join(_PROGRESSIVE)})\b", re.I)
 _CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder|than|as\s+much\s+as)\W*$|"
@@ -210,8 +213,9 @@ def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
             if not (_WORK.search(words) or _DATE.search(words)):
                 continue    # "I'm making a cup of tea" is no plan
             words = f"{_PROGRESSIVE[verb.lower()]} {rest}".strip()
-        if m[0].lower() == "let's" and not (_WORK.search(words) or _DATE.search(words)):
-            continue    # "Let's pop her on the scales" is what happens now, not a task
+        if (m[0].lower() == "let's" or re.fullmatch(r"we\s+can", m[0], re.I)) and not (
+                _WORK.search(words) or _DATE.search(words)):
+            continue    # "Let's pop her on the scales", "we can talk later": no task
         voice = ("going" if re.search(r"go(?:ing|nna)", m[0])    # may be a place, not a verb
                  else "we" if m["we"] or (m["prog"] or "").lower().startswith("we")
                  else "can" if m[0].lower().endswith("can") else "I")

@@ -90,6 +90,14 @@ _OBSERVED = re.compile(
     r"(?! (?:you|what|if|how|why|whether|where|that you))"
     r"|\bI(?:'ve| have) (?:noticed|seen|spotted|observed)\b(?! (?:you|what|if|how|why|whether)\b)"
     r"|\bI(?:'ve| have)? (?:just )?(?:clocked|spotted)\b"
+    # how someone or something looks to the worker: "You look shattered", "he seemed withdrawn"
+    r"|\b(?:you|he|she|they|it|the (?:baby|house|flat|room|kitchen|place))(?:'s| is| was)? "
+    r"(?:look|looks|looked|looking|seem|seems|seemed|seeming|appear|appears|appeared) (?:really |"
+    r"very |a bit |quite |so |much |a lot )?(?:tired|well|happy|settled|anxious|thin|pale|"
+    r"shattered|exhausted|brighter|better|worse|clean|tidy|messy|cold|warm|calm|upset|withdrawn|"
+    r"low|comfortable|relaxed|unwell|distressed|content|bigger|smaller|healthy|alert|flat|"
+    r"cluttered|bare|empty)\b"
+    r"|\bI (?:could|can) smell\b|\bwhen I (?:arrived|came in|got here|walked in|came round)\b"
     r"|\bI (?:couldn't|could not|can't|cannot) help (?:noticing|seeing)\b"
     # what the worker sees the child do, or measures: "she's smiling back at me", "4.9 kilos"
     r"|\b(?:she|he)(?:'s| is) (?:really )?(?:smiling|crawling|walking|babbling|cooing|playing|"
@@ -133,6 +141,25 @@ _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
     ("notice", "high", r"\bserve (?:a|the|them a|you a) (?:notice|section)\b|\bnotice (?:on|to) "
                        r"(?:the|your|his|her) (?:flat|house|tenancy)\b"),
     ("skin", "medium", r"\bpressure (?:sore|ulcer|area|damage)s?\b|\bbed ?sores?\b"),
+    ("relapse", "high", r"\b(?:relaps\w*|lapsed?|using again|back on (?:the )?(?:drink|booze|drugs|gear|"
+                        r"heroin|crack|spice|coke)|drinking again|craving\w*|picked up again|"
+                        r"missed (?:his|her|my|their) (?:script|methadone|prescription|pick-?up))\b"),
+    ("unsafe", "high", r"\b(?:not safe|unsafe|don'?t feel safe|didn'?t feel safe|scared (?:of|for) "
+                       r"(?:him|her|them|my life|the kids)|frightened (?:of|for) (?:him|her|them)|"
+                       r"(?:turned|turns|came|comes) up (?:at|outside) (?:the|my|her|his) (?:door|"
+                       r"house|flat|school|work)|follow(?:s|ed|ing) (?:me|her|him))\b"),
+    ("police", "medium", r"\b(?:police (?:were|came|called|rang|picked|brought|found|took)|arrested|"
+                         r"breach(?:ed|es|ing)? (?:of )?(?:the|his|her|a)? ?(?:order|bail|injunction)|"
+                         r"non-?molestation|injunction|on bail)\b"),
+    ("online", "high", r"\b(?:sen[dt]|send(?:ing)?|asked (?:her|him|me) for|asking (?:her|him|me) for) "
+                       r"(?:\w+ )?(?:photos|pictures|pics|nudes|selfies)\b|\b(?:met|meet|meeting|talking "
+                       r"to|chatting to|messaging) (?:someone|a man|an older|older \w+|a stranger|"
+                       r"strangers|people) (?:\w+ )?(?:online|on snapchat|on instagram|on tiktok|on "
+                       r"the game|off the internet)\b"),
+    ("overdose", "high", r"\b(?:overdos\w*|(?:ended|ending) up in (?:hospital|a&e|a and e)|"
+                         r"(?:called|rang|needed) an ambulance)\b"),
+    ("not eating", "medium", r"\b(?:not eating|stopped eating|won'?t eat|lost (?:a lot of )?weight|"
+                             r"losing weight|not drinking enough|dehydrat\w*)\b"),
     ("low mood", "medium", r"\b(?:really low|very low|depressed|depression|can't cope|"
                            r"cannot cope|not coping|panic attacks?)\b"),
 )
@@ -240,7 +267,26 @@ def _stated_aim(turns: Sequence[Turn], workers: set[str],
                 name = who(turn.segments[0].speaker, speakers)
                 return [DraftItem("purpose", _quote(name, "said", sentence),
                                   tuple(s.segment_id for s in sources))]
+    # else the first worker sentence early on that names a piece of work to do together
+    for turn in turns[:max(AIM_MIN_TURNS, round(len(turns) * AIM_SHARE))]:
+        if turn.segments[0].speaker not in workers:
+            continue
+        for sentence, sources in turn.sentences():
+            if (len(sentence.split()) >= AIM_MIN_WORDS and _TOPIC.search(sentence)
+                    and not sentence.rstrip().endswith("?") and not _INTRODUCING.search(sentence)
+                    and not _COMMITS.search(sentence)):
+                name = who(turn.segments[0].speaker, speakers)
+                return [DraftItem("purpose", _quote(name, "said", sentence),
+                                  tuple(s.segment_id for s in sources))]
     return []
+
+
+AIM_MIN_WORDS = 8
+_TOPIC = re.compile(r"\b(?:review\w*|plan|check(?:ing)? (?:in|on|how)|go(?:ing)? through|look(?:ing)? at|"
+                    r"talk(?:ing)? (?:about|through)|discuss\w*|catch(?:ing)? up|update|assessment|"
+                    r"enquiry|inquiry|follow(?:ing)?[- ]up|today|this (?:visit|call|meeting|session))\b",
+                    re.I)
+_INTRODUCING = re.compile(r"\b(?:I'm|I am|[Mm]y name|[Ii]t's|[Tt]his is) [A-Z]")
 
 
 

@@ -416,3 +416,22 @@ def test_i_can_inside_a_relative_clause_is_no_task():
     _, _, _, by_section = facts_by_section(script)
     assert [a.text for a in by_section["actions"]] == [
         "S2 to take him to the bank on Thursday."]
+
+
+def test_a_task_said_of_someone_by_name_is_theirs():
+    script = [("S1", "Hi, I'm Dom, your personal adviser."),
+              ("S1", "Gemma's going to ring the school on Monday."),
+              ("S1", "And we can talk about the rest later.")]   # no task: no work, no day
+    _, _, _, by_section = facts_by_section(script)
+    assert [(a.owner, a.due) for a in by_section["actions"]] == [("Gemma", dt.date(2026, 12, 7))]
+
+
+def test_relapse_and_feeling_unsafe_are_risks_and_how_someone_looks_is_observed():
+    script = [("S1", "Hi, I'm Dom, the recovery worker."),
+              ("S2", "I'll be honest, I was using again over the weekend."),
+              ("S3", "He turned up outside the school on Friday and I didn't feel safe."),
+              ("S1", "You look shattered, to be fair."),
+              ("S2", "I'm just tired.")]
+    _, _, _, by_section = facts_by_section(script)
+    assert [r.evidence for r in by_section["risks"]] == [("s_2",), ("s_3",)]
+    assert [o.evidence for o in by_section["observations"]] == [("s_4",)]
