@@ -135,10 +135,11 @@ def spin() -> None:
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
-    names = args.meetings or sorted(p.stem for p in MEETINGS.glob("*.json"))
+    folder = args.meetings_dir
+    names = args.meetings or sorted(p.stem for p in folder.glob("*.json"))
     scripts = []
     for name in names:
-        script = json.loads((MEETINGS / f"{name}.json").read_text(encoding="utf-8"))
+        script = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
         scripts.append(script | {"_name": name})
     work = Path(tempfile.mkdtemp(prefix="bench-notes-"))
     audio = {s["_name"]: synthesise(s, work) for s in scripts}
@@ -154,6 +155,10 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             row["upload"] = summary(note_score.score(uploaded["note"], uploaded["segments"],
                                                      script, truth))
             row["upload"]["upload_to_note_s"] = uploaded["upload_to_note_s"]
+            if args.transcripts:   # what the server heard, to diagnose the rules on later
+                args.transcripts.mkdir(parents=True, exist_ok=True)
+                (args.transcripts / f"{script['_name']}.json").write_text(
+                    json.dumps(uploaded["segments"], indent=0), encoding="utf-8")
             if args.live:
                 streamed = await live(args.port, wav, script["title"])
                 undated = script | {"checklist": [{k: v for k, v in f.items() if k != "due"}
@@ -172,7 +177,25 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         server.stop()
     for row in results["meetings"].values():
         row.pop("_live_note", None)
+    results["all"] = totals([row["upload"] for row in results["meetings"].values()])
     return results
+
+
+def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Facts found over all meetings, overall and by kind, and the faithfulness counts."""
+    by_kind: dict[str, list[int]] = {}
+    for row in rows:
+        for kind, part in row["by_kind"].items():
+            entry = by_kind.setdefault(kind, [0, 0])
+            entry[0] += part["found"]
+            entry[1] += part["total"]
+    found = sum(r["facts"]["found"] for r in rows)
+    total = sum(r["facts"]["total"] for r in rows)
+    return {"facts": f"{found}/{total}", "share": round(found / total, 3) if total else 0.0,
+            "by_kind": {k: f"{f}/{t}" for k, (f, t) in by_kind.items()},
+            "ungrounded_items": sum(r["ungrounded_items"] for r in rows),
+            "misattributed_items": sum(r["misattributed_items"] for r in rows),
+            "items": sum(r["items"] for r in rows)}
 
 
 async def busy_run(port: int, script: dict[str, Any], audio: dict[str, Any],
@@ -198,6 +221,10 @@ async def busy_run(port: int, script: dict[str, Any], audio: dict[str, Any],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meetings", nargs="*")
+    parser.add_argument("--meetings-dir", type=Path, default=MEETINGS,
+                        help="where the meeting scripts are (a held-out set kept elsewhere)")
+    parser.add_argument("--transcripts", type=Path,
+                        help="write each upload's stored transcript here")
     parser.add_argument("--live", action="store_true")
     parser.add_argument("--busy", action="store_true", help="needs --live")
     parser.add_argument("--note-model")
