@@ -237,7 +237,14 @@ def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
         previous = turn
     if not any(i.section == "purpose" for i in items):
         items.extend(_stated_aim(speaker_turns(segments), workers, speakers))
-    return Facts(tuple(_merge_repeats(items)), tuple(small))
+    return Facts(tuple(i for i in _merge_repeats(items) if not _empty_task(i)), tuple(small))
+
+
+def _empty_task(item: DraftItem) -> bool:
+    """"Jonah Price to ask.", "Douglas to see you out.": no date and nothing to do."""
+    if item.section not in ("actions", "next_steps") or item.due is not None:
+        return False
+    return not _content(item.text, item.owner)[1] and len(task_words(item.text).split()) <= 4
 
 
 _AIM = re.compile(

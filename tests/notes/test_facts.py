@@ -435,3 +435,11 @@ def test_relapse_and_feeling_unsafe_are_risks_and_how_someone_looks_is_observed(
     _, _, _, by_section = facts_by_section(script)
     assert [r.evidence for r in by_section["risks"]] == [("s_2",), ("s_3",)]
     assert [o.evidence for o in by_section["observations"]] == [("s_4",)]
+
+
+def test_a_task_with_nothing_to_do_and_no_day_is_not_an_action():
+    script = [("S1", "Hi, I'm Jonah, the youth justice worker."),
+              ("S1", "No promises, but I'll ask."),
+              ("S1", "I'll ask them on Monday.")]
+    _, _, _, by_section = facts_by_section(script)
+    assert [a.evidence for a in by_section["actions"]] == [("s_3",)]
