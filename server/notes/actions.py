@@ -64,7 +64,7 @@ _DATE = re.compile(
     rf"\b(?:{_PREP}(?:the\s+)?{_DAY}\s+(?:of\s+)?(?:{_MON})(?:,?\s+\d{{4}})?"
     rf"|{_PREP}(?:{_MON})\s+(?:the\s+)?{_DAY}(?:,?\s+\d{{4}})?"
     rf"|{_PREP}\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_PREP}\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?"
-    rf"|{_PREP}(?:the\s+)?(?:{_WD})s?(?:\s+week)?(?:\s+the\s+{_DAY})?{_TIME}"
+    rf"|{_PREP}(?:the\s+)?(?:{_WD})s?(?:\s+week)?(?:,?\s+the\s+{_DAY}(?:\s+of\s+(?:{_MON}))?)?{_TIME}"
     rf"|(?:in|within|after)\s+(?:the\s+next\s+)?{_COUNT}\s+(?:day|week|fortnight|month)s?'?s?"
     rf"(?:\s+time)?|(?:in|within)\s+(?:a|one)\s+fortnight"
     rf"|(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+(?:week|month)"

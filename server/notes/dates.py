@@ -104,7 +104,7 @@ def _absolute(text: str, ref: dt.date) -> dt.date | None:
 
 
 _BARE_DAY = re.compile(rf"\bthe\s+(?:(?P<dnum>\d{{1,2}})(?:st|nd|rd|th)\b|(?P<dword>{_ORD})\b)", re.I)
-WEEKDAY_DAY_MONTHS = 12   # "Tuesday the 22nd" is looked for this many months ahead
+WEEKDAY_DAY_MONTHS = 2   # "Tuesday the 22nd" is looked for this month and next, else the weekday wins
 
 
 def _weekday(text: str, ref: dt.date) -> dt.date | None:
@@ -118,7 +118,7 @@ def _weekday(text: str, ref: dt.date) -> dt.date | None:
         month, year = ref.month, ref.year
         for _ in range(WEEKDAY_DAY_MONTHS):
             found = _safe_date(year, month, n)
-            if found is not None and found >= ref and found.weekday() == target:
+            if found is not None and found > ref and found.weekday() == target:
                 return found
             month, year = (1, year + 1) if month == 12 else (month + 1, year)
     mod = re.sub(r"\s+", " ", (m["mod"] or "").lower())

@@ -415,3 +415,17 @@ def test_a_task_about_her_right_after_an_undated_one_is_the_same_task() -> None:
     assert c.text == ("Sarah to let our safeguarding lead know, and speak to her before the "
                       "end of tomorrow.")
     assert c.due == dt.date(2026, 12, 2)
+
+
+def test_a_weekday_day_and_month_stay_together_in_the_task():
+    import datetime as dt
+
+    from server.notes.actions import find_commitments
+    from server.notes.schema import Person, Segment
+
+    said = Segment("s_1", "S1", 0.0, 3.0,
+                   "I'll come back on Tuesday the 8th of December at four, after school.")
+    (c,) = find_commitments(said, None, {"S1": Person("Priya", "social worker")},
+                            dt.date(2026, 11, 24))
+    assert c.due == dt.date(2026, 12, 8) and "back of December" not in c.text
+    assert c.due_words == "on Tuesday the 8th of December"
