@@ -65,7 +65,8 @@ _DATE = re.compile(
     rf"|{_PREP}(?:{_MON})\s+(?:the\s+)?{_DAY}(?:,?\s+\d{{4}})?"
     rf"|{_PREP}\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_PREP}\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?"
     rf"|{_PREP}(?:the\s+)?(?:{_WD})s?(?:\s+week)?(?:,?\s+the\s+{_DAY}(?:\s+of\s+(?:{_MON}))?)?{_TIME}"
-    rf"|(?:in|within|after)\s+(?:the\s+next\s+)?{_COUNT}\s+(?:day|week|fortnight|month)s?'?s?"
+    rf"|(?:in|within|after)\s+(?:the\s+next\s+)?{_COUNT}\s+(?:(?:working|business)\s+)?"
+    rf"(?:day|week|fortnight|month)s?'?s?"
     rf"(?:\s+time)?|(?:in|within)\s+(?:a|one)\s+fortnight"
     rf"|(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+(?:week|month)"
     rf"|(?:by\s+|later\s+)?(?:today|tonight|this\s+(?:morning|afternoon|evening))"
@@ -351,6 +352,24 @@ def _date_before(lead: str, ref: dt.date) -> tuple[str | None, dt.date | None]:
     return (said.strip(), due) if said else (None, None)
 
 
+_BACK_TO_IT = re.compile(r"(?:^|,)\W*(?:and|so)?\s*(?:you|she|he|they|we|I)(?:'ll|\s+will|'ve\s+got|"
+                         r"\s+should|'d)\s+(?:have|get|receive|hear\s+about|see)\s+(?:it|them|that|"
+                         r"this|a\s+copy)\b(?P<rest>[^.;:]*)", re.I)
+
+
+BACK_TO_IT_CHARS = 80   # how far after the task a clause may give its date
+
+
+def _date_after(tail: str, ref: dt.date) -> tuple[str | None, dt.date | None]:
+    """The date a following clause gives the task: "I'll write up a plan, and she'll have
+    it within five working days"."""
+    m = _BACK_TO_IT.search(tail[:BACK_TO_IT_CHARS])
+    if m is None:
+        return None, None
+    _, said, due = _take_date(m["rest"], ref)
+    return (said.strip(), due) if said else (None, None)
+
+
 _ABOUT_THEM = re.compile(r"^(?:speak|talk|ring|call|phone|email|text|write|tell|see|visit|chase|"
                          r"contact)\s+(?:to\s+|with\s+)?(?:her|him|them)\b", re.I)
 
@@ -463,10 +482,13 @@ def find_commitments(segment: Segment, previous: Segment | None,
         for phrase in phrases:
             while steps and steps[0][0] < phrase.start:   # in the order said
                 found.append(steps.pop(0)[1])
-            for n, part in enumerate(_parts(phrase.words)):
+            parts = _parts(phrase.words)
+            for n, part in enumerate(parts):
                 rest, said, due = _take_date(part, meeting_date)
                 if said is None and n == 0:   # "Tomorrow I'll ring them", "So this afternoon I'm ..."
                     said, due = _date_before(sentence[:phrase.start], meeting_date)
+                if said is None and n == len(parts) - 1:   # "..., and she'll have it by Friday"
+                    said, due = _date_after(sentence[phrase.end:], meeting_date)
                 if not _PRO_FORM.fullmatch(rest):
                     item = _commitment(segment.segment_id, phrase, (rest, said, due),
                                        _name_of(segment.speaker, speakers))

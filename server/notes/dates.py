@@ -49,7 +49,8 @@ _MONTH_DAY = re.compile(rf"\b(?P<mon>{_MON})\s+(?:the\s+)?{_DAYNUM}\b(?:,?\s+(?P
 _WEEKDAY = re.compile(rf"\b(?:(?P<mod>next|this|coming|on|by|before|until|a\s+week\s+on)\s+)?"
                       rf"(?:the\s+)?(?P<wd>{_WD})s?\b(?P<week>\s+week)?", re.I)
 _IN_SPAN = re.compile(rf"\b(?:in|within|after)\s+(?:the\s+next\s+)?(?:(?P<n>\d+)|(?P<w>{_NUM}))"
-                      r"\s+(?P<unit>day|week|fortnight|month)s?(?:'s)?(?:\s+time)?\b", re.I)
+                      r"\s+(?P<working>(?:working|business)\s+)?(?P<unit>day|week|fortnight|month)s?"
+                      r"(?:'s)?(?:\s+time)?\b", re.I)
 _FORTNIGHT = re.compile(r"\b(?:in|within)\s+(?:a|one)\s+fortnight\b", re.I)
 _RELATIVE = re.compile(r"\b(?P<what>today|tonight|this\s+(?:afternoon|evening)|tomorrow|"
                        r"next\s+week|next\s+month|end\s+of\s+(?:the|this)\s+week|"
@@ -145,6 +146,12 @@ def _span(text: str, ref: dt.date) -> dt.date | None:
         year, month = ref.year + month_index // 12, month_index % 12 + 1
         day = min(ref.day, calendar.monthrange(year, month)[1])
         return dt.date(year, month, day)
+    if m["working"] and unit == "day":   # "within five working days": Monday to Friday
+        found = ref
+        while count > 0:
+            found += dt.timedelta(days=1)
+            count -= found.weekday() < 5
+        return found
     days = {"day": 1, "week": 7, "fortnight": 14}[unit]
     return ref + dt.timedelta(days=days * count)
 

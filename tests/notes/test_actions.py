@@ -170,9 +170,14 @@ def test_two_verb_phrases_give_two_commitments_and_the_date_stays_with_its_own()
         ("Sarah to make the referral by Friday.", dt.date(2026, 12, 4))]
 
 
-def test_a_new_subject_ends_the_phrase() -> None:
+def test_a_new_subject_ends_the_phrase_and_its_date_for_the_work_dates_the_task() -> None:
+    # "you'll get a copy within 10 days" is not the listener's task, but it says when the
+    # write-up is due; "they'll see you on Monday" says nothing of the call
     c = one("OK, so I'll write this up and you'll get a copy within 10 days.")
-    assert (c.text, c.due) == ("Sarah to write this up.", None)
+    assert (c.text, c.due) == ("Sarah to write this up within 10 days.",
+                               TUESDAY + dt.timedelta(days=10))
+    c = one("I'll ring the school, and they'll see you on Monday.")
+    assert (c.text, c.due) == ("Sarah to ring the school.", None)
 
 
 def test_a_noun_after_and_is_not_a_second_commitment() -> None:

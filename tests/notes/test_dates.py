@@ -10,6 +10,8 @@ THURSDAY = dt.date(2026, 11, 26)
 @pytest.mark.parametrize(("spoken", "expected"), [
     ("next Tuesday", dt.date(2026, 12, 1)),
     ("Tuesday the 22nd", dt.date(2026, 12, 22)),    # the 22nd that is a Tuesday
+    ("within five working days", dt.date(2026, 12, 3)),   # Thursday + 5 weekdays
+    ("within ten working days", dt.date(2026, 12, 10)),
     ("Monday the seventh", dt.date(2026, 12, 7)),
     ("I'll do that by Friday", dt.date(2026, 11, 27)),
     ("on Thursday", dt.date(2026, 12, 3)),          # the same weekday means next week's
