@@ -166,7 +166,9 @@ _CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder|than|
 _QUESTION = re.compile(r"^\W*(?:did|do|does|have|has|had|was|were|is|are|can|could|would|should|"
                        r"shall|will|may|what|when|why|how|who|where|which)\b", re.I)
 _CUT = re.compile(r"\s*(?:[;:()]|\s-\s|\s(?:but|because|cos|although|though|unless|whereas|"
-                  r"otherwise|so\s+that|so|when|once|as(?!\s+(?:well|soon|possible)\b))\b|"
+                  r"otherwise|so\s+that|so|when|once|(?<!soon\s)as(?!\s+(?:well|soon|possible)\b))\b|"
+                  # a new clause after a comma: "I'll ring the surgery, mornings are easier"
+                  r",\s*(?:[a-z]+\s+){1,2}(?:is|are|was|were)\b|"
                   r",\s*(?:if|which|who|then|I|we|you|he|she|they|it)\b|"
                   # a recap hands the next task to someone else: ", Marcus calls the GP"
                   r",\s*(?:and\s+)?(?=[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,|\s+[a-z]+s\b))|"

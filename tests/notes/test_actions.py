@@ -434,3 +434,10 @@ def test_a_weekday_day_and_month_stay_together_in_the_task():
                             dt.date(2026, 11, 24))
     assert c.due == dt.date(2026, 12, 8) and "back of December" not in c.text
     assert c.due_words == "on Tuesday the 8th of December"
+
+
+def test_a_new_clause_after_a_comma_and_as_soon_as_keep_the_task_whole() -> None:
+    assert one("I'll ring the surgery on Monday, mornings are easier anyway.").text == (
+        "Sarah to ring the surgery on Monday.")
+    assert one("I'll text her our email address as soon as we're off the call.").text == (
+        "Sarah to text her our email address as soon as we're off the call.")
