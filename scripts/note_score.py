@@ -543,6 +543,8 @@ def proper_nouns(text: str, known: set[str]) -> list[str]:
         low = word.lower()
         if low in _NAME_STOP or low.removesuffix("s") in _NAME_STOP or len(word) < 2:
             continue
+        if low in _UNITS or low in _TENS or low in _ORDINALS:
+            continue   # "Year Four": a number, checked as one, not a name
         before = text[:m.start()].rstrip(" \"'(")
         initial = not before or before[-1] in ".!?:\n"
         acronym = word.isupper()
