@@ -161,7 +161,11 @@ _TRIGGER = re.compile(
     r"|(?:'ll|'s\s+going\s+to|'s\s+gonna)))\b")
 _MODAL = re.compile(r"\b(?:will|shall|going|gonna|can|need|needs|let|agreed)\b|'ll\b|"
                     rf"\b(?:I'm|I\s+am|we're|we\s+are)\s+(?:{'|'.join(_PROGRESSIVE)})\b", re.I)
-_CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder|than|as\s+much\s+as)\W*$|"
+_CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder|than|as\s+much\s+as|"
+                          # a fear, not a plan: "I keep thinking I'm going to lose the flat"
+                          r"thinking|worried|worry|worries|scared|afraid|"
+                          r"frightened|terrified|dread|convinced|feel\s+like|felt\s+like|"
+                          r"feels\s+like)(?:\s+that)?\W*$|"
                           r"(?:\w.*\bwhat|\b(?:to|you|please))\s*$", re.I)  # "you let me"
 _QUESTION = re.compile(r"^\W*(?:did|do|does|have|has|had|was|were|is|are|can|could|would|should|"
                        r"shall|will|may|what|when|why|how|who|where|which)\b", re.I)

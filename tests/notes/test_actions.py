@@ -441,3 +441,9 @@ def test_a_new_clause_after_a_comma_and_as_soon_as_keep_the_task_whole() -> None
         "Sarah to ring the surgery on Monday.")
     assert one("I'll text her our email address as soon as we're off the call.").text == (
         "Sarah to text her our email address as soon as we're off the call.")
+
+
+def test_a_fear_said_with_going_to_is_not_a_task() -> None:
+    assert said("I keep thinking I'm going to lose the flat on top of everything else.") == []
+    assert said("I'm worried I'll fail the course.") == []
+    assert one("I think I'll ring them tomorrow.").text == "Sarah to ring them tomorrow."
