@@ -188,6 +188,13 @@ _INSIDE_CLAUSE = re.compile(
     re.I)
 
 
+_HERE_AND_NOW = re.compile(
+    r"^\s*(?:just\s+)?(?:read|see|look|have\s+a\s+look|explain|think|show|tell\s+you|ask\s+you|"
+    r"start|go\s+through|recap|sum\s+up|write\s+(?:that|this)\s+down|take\s+a\s+note|get\s+"
+    r"(?:this|that)\s+right|check\s+(?:that|I've|I\s+have)|make\s+sure\s+I|understand|say|"
+    r"finish|be\s+clear)\b", re.I)
+
+
 def _name_of(label: str, speakers: Mapping[str, Person]) -> str | None:
     person = speakers.get(label)
     return person.name if person and person.name else None
@@ -220,6 +227,8 @@ def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
             if not (_WORK.search(words) or _DATE.search(words)):
                 continue    # "I'm making a cup of tea" is no plan
             words = f"{_PROGRESSIVE[verb.lower()]} {rest}".strip()
+        if re.fullmatch(r"let\s+me", m[0], re.I) and _HERE_AND_NOW.match(words):
+            continue    # "Let me read back what we've agreed": said now, not a task
         if (m[0].lower() == "let's" or re.fullmatch(r"we\s+can", m[0], re.I)) and not (
                 _WORK.search(words) or _DATE.search(words)):
             continue    # "Let's pop her on the scales", "we can talk later": no task

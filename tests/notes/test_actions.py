@@ -447,3 +447,9 @@ def test_a_fear_said_with_going_to_is_not_a_task() -> None:
     assert said("I keep thinking I'm going to lose the flat on top of everything else.") == []
     assert said("I'm worried I'll fail the course.") == []
     assert one("I think I'll ring them tomorrow.").text == "Sarah to ring them tomorrow."
+
+
+def test_let_me_about_what_is_said_now_is_no_task() -> None:
+    assert said("Let me read back what we've agreed, 11 pounds a week from the 7th.") == []
+    assert said("Let me just see if I've got this right.") == []
+    assert one("Let me check with my manager.").text == "Sarah to check with their manager."
