@@ -69,6 +69,9 @@ _VOICE = re.compile(
     r"\bI (?:really |just |still |do |don't |do not )?(?:want|wanna|wish|hope|prefer|miss|"
     r"love|hate|like|enjoy|feel|felt|worry|need)\b(?! to (?:ask|check|say|tell|know|go now))"
     r"|\bI(?:'d| would) (?:really )?(?:like|love|rather|prefer|hate)\b"
+    # a firm intention of one's own: "I'm finishing that course", "I'm not going in a home"
+    r"|\bI(?:'m| am) (?:going to be|gonna be|finishing|staying|keeping|not going (?:in|into|"
+    r"back)|not moving|not leaving|not giving up)\b"
     r"|\bI(?:'m| am) (?:so |really |very |a bit |quite |not )?(?:worried|scared|frightened|"
     r"afraid|happy|unhappy|sad|lonely|angry|upset|anxious|stressed|struggling|fed up|"
     r"desperate|exhausted|tired|managing|coping|not coping|ashamed|embarrassed)\b"
@@ -97,7 +100,7 @@ _OBSERVED = re.compile(
     r"shattered|exhausted|brighter|better|worse|clean|tidy|messy|cold|warm|calm|upset|withdrawn|"
     r"low|comfortable|relaxed|unwell|distressed|content|bigger|smaller|healthy|alert|flat|"
     r"cluttered|bare|empty)\b"
-    r"|\bI (?:could|can) smell\b|\bwhen I (?:arrived|came in|got here|walked in|came round)\b"
+    r"|\bI (?:could|can) smell\b|\bwhen I (?:arrived|came|got here|walked|pulled up|knocked)\b"
     r"|\bI (?:couldn't|could not|can't|cannot) help (?:noticing|seeing)\b"
     # what the worker sees the child do, or measures: "she's smiling back at me", "4.9 kilos"
     r"|\b(?:she|he)(?:'s| is) (?:really )?(?:smiling|crawling|walking|babbling|cooing|playing|"
@@ -269,11 +272,13 @@ def _stated_aim(turns: Sequence[Turn], workers: set[str],
     for turn in turns[:max(AIM_MIN_TURNS, round(len(turns) * AIM_SHARE))]:
         if turn.segments[0].speaker not in workers:
             continue
-        for sentence, sources in turn.sentences():
+        said = turn.sentences()
+        for n, (sentence, sources) in enumerate(said):
             if _AIM.search(sentence) and not sentence.rstrip().endswith("?"):
                 name = who(turn.segments[0].speaker, speakers)
-                return [DraftItem("purpose", _quote(name, "said", sentence),
-                                  tuple(s.segment_id for s in sources))]
+                return [_explained(DraftItem("purpose", _quote(name, "said", sentence),
+                                             tuple(s.segment_id for s in sources)),
+                                   name, said, n)]
     # else the first worker sentence early on that names a piece of work to do together
     for turn in turns[:max(AIM_MIN_TURNS, round(len(turns) * AIM_SHARE))]:
         if turn.segments[0].speaker not in workers:
@@ -369,7 +374,7 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
     said = turn.sentences() if turn is not None else [
         (s, (seg,)) for s in split_sentences(seg.text)]
     found: dict[tuple[str, str], DraftItem] = {}   # one item per section and segment
-    for sentence, sources in said:
+    for n, (sentence, sources) in enumerate(said):
         if sentence.rstrip().endswith("?"):
             continue  # a question asserts nothing; a screening question is not a disclosure
         cited = tuple(s.segment_id for s in sources) if turn is not None else evidence
@@ -381,6 +386,8 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
         if item is not None and key not in found:
             line = turn.text_of(sources) if turn is not None else seg.text
             found[key] = _whole(item, name, sentence, line)
+            if item.section == "purpose" and turn is not None:
+                found[key] = _explained(found[key], name, said, n)
     if not by_worker and previous is not None and _asks_wishes(previous.text) and not any(
             section == "voice_of_person" for section, _ in found):
         # the answer to "What do you want, for you and for Mia?" is the person's voice,
@@ -511,6 +518,26 @@ def _answer(sentence: str, name: str, seg: Segment, previous: Segment | None,
     return DraftItem("discussion", text, (previous.segment_id, *cited))
 
 
+PURPOSE_WORDS = 40   # a stated purpose is quoted with what follows it, up to this many words
+
+
+def _explained(item: DraftItem, name: str, said: Sequence[tuple[str, tuple[Segment, ...]]],
+               at: int) -> DraftItem:
+    """A purpose with the sentences that say what it means ("... is the enquiry I told you
+    about. It's called a Section 42 enquiry. It's how we look into ... taking money")."""
+    words = [said[at][0].strip()]
+    cited = list(item.evidence)
+    for sentence, sources in said[at + 1:]:
+        if len(" ".join(words + [sentence]).split()) > PURPOSE_WORDS or _COMMITS.search(sentence):
+            break
+        words.append(sentence.strip())
+        cited.extend(s.segment_id for s in sources)
+    if len(words) == 1:
+        return item
+    return replace(item, text=_quote(name, "said", " ".join(words)),
+                   evidence=tuple(dict.fromkeys(cited)))
+
+
 def _whole(item: DraftItem, name: str, sentence: str, text: str) -> DraftItem:
     """A short line is quoted whole: what someone wants or fears is often said over two
     sentences ("Staying in my own house. Sixty years I've lived here.")."""
@@ -541,7 +568,7 @@ def _worker_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftIt
     return None
 
 
-_WORKER_RISKS = frozenset({"said risk", "notice", "skin", "fall", "unlawful eviction"})
+_WORKER_RISKS = frozenset({"said risk", "notice", "skin", "fall", "unlawful eviction", "eviction"})
 
 
 def _person_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftItem | None:

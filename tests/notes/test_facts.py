@@ -443,3 +443,23 @@ def test_a_task_with_nothing_to_do_and_no_day_is_not_an_action():
               ("S1", "I'll ask them on Monday.")]
     _, _, _, by_section = facts_by_section(script)
     assert [a.evidence for a in by_section["actions"]] == [("s_3",)]
+
+
+def test_a_purpose_is_quoted_with_the_sentences_that_explain_it():
+    script = [("S1", "Hi, I'm Mark, the social worker."),
+              ("S1", "So, what we need to sort out today is the enquiry I told you about. "
+                     "It's called a Section 42 enquiry. It's how we look into it when someone "
+                     "might be taking money off a person. I'll explain more later.")]
+    _, _, _, by_section = facts_by_section(script)
+    (purpose,) = by_section["purpose"]
+    assert "Section 42" in purpose.text and "taking money" in purpose.text
+    assert "explain more" not in purpose.text
+
+
+def test_a_firm_intention_is_the_persons_voice_and_a_worker_naming_eviction_a_risk():
+    script = [("S1", "Hi, I'm Dom, your personal adviser."),
+              ("S2", "I'm finishing that course, baby or no baby."),
+              ("S1", "That's the first step towards eviction, though.")]
+    _, _, _, by_section = facts_by_section(script)
+    assert [v.evidence for v in by_section["voice_of_person"]] == [("s_2",)]
+    assert [r.evidence for r in by_section["risks"]] == [("s_3",)]
