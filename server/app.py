@@ -36,6 +36,7 @@ from server.retention import retention_loop
 from server.sharing import WEB_DIR, get_share, revoke_share, share_qr, view_page
 from server.transport import stream_endpoint
 from server.uploads import create_transcription
+from server.voices import create_voice, delete_voice, list_voices
 from server.viewers import captions_endpoint
 from server.wire import CLOSE_DELETED
 from server.workers import InferenceRunner
@@ -390,6 +391,9 @@ def create_app(settings: Settings, token: str,
         Route("/v1/meetings/{meeting_id}/share.svg", protected(share_qr)),
         Route("/view/{meeting_id}", view_page),
         Route("/v1/transcriptions", protected(create_transcription), methods=["POST"]),
+        Route("/v1/voices", protected(list_voices)),
+        Route("/v1/voices", protected(create_voice), methods=["POST"]),
+        Route("/v1/voices/{voice_id}", protected(delete_voice), methods=["DELETE"]),
         WebSocketRoute("/v1/meetings/stream", stream_endpoint),
         WebSocketRoute("/v1/meetings/{meeting_id}/captions", captions_endpoint),
         Mount("/", StaticFiles(directory=WEB_DIR), name="web"),

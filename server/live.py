@@ -19,8 +19,9 @@ from typing import Any
 from server.casenotes import LiveNote, meeting_info, note_frame
 from server.engines.base import Transcriber, TranscriberStream
 from server.session import MeetingSession, PartialRevised, SegmentFinalised, SessionEvent
+from server import voices
 from server.speakers import MeetingSpeakers
-from server.store import NOTE_DRAFTING, PROCESSING, STOPPED, SegmentRow, Store
+from server.store import NOTE_DRAFTING, PROCESSING, STOPPED, SegmentRow, Store, VoiceRow
 from server.wire import CLOSE_NORMAL, Start
 from server.workers import InferenceRunner, Priority
 
@@ -113,6 +114,8 @@ class LiveMeeting:
         self._speakers = speakers
         self._note = note
         self.suggestions: dict[str, dict[str, str]] = {}  # sent to the recorder
+        self._enrolled: list[VoiceRow] | None = None  # read once, at the first speaker step
+        self._enrolled_named: set[str] = set()  # voice ids already given to a label
         self.stopped = asyncio.Event()  # ``stopped`` was sent
         self.finished = asyncio.Event()  # speakers refined; nothing more will be sent
         self._grace_task: asyncio.Task[None] | None = None
@@ -247,7 +250,36 @@ class LiveMeeting:
                                   "error; captions go on")
             return []
 
+    async def _name_enrolled(self) -> None:
+        """Name a label whose voice is an enrolled worker's (``server.voices``), as if the
+        worker had typed it; a label the worker named keeps their name."""
+        speakers = self._speakers
+        if speakers is None:
+            return
+        if self._enrolled is None:
+            self._enrolled = await asyncio.to_thread(self._store.voices)
+        waiting = [v for v in self._enrolled if v.voice_id not in self._enrolled_named]
+        if not waiting:
+            return
+        try:
+            heard = await self._runner.run(Priority.SPEAKERS, speakers.voices)
+        except Exception:
+            log.exception("meeting %s: reading voice prints failed", self.meeting_id)
+            return
+        named = {label for label, who in self.names.items() if (who or {}).get("name")}
+        found = voices.match(heard, waiting, named)
+        if not found:
+            return
+        names = dict(self.names)
+        for label, voice in found.items():
+            names[label] = {"name": voice.name, "role": voice.role or None}
+            self._enrolled_named.add(voice.voice_id)
+            log.info("meeting %s: %s named from an enrolled voice", self.meeting_id, label)
+        self.rename(names)
+        await asyncio.to_thread(self._store.set_speakers, self.meeting_id, self.names)
+
     async def _relabel(self, changes: list[tuple[str, str]]) -> None:
+        await self._name_enrolled()
         if not changes:
             return
         await asyncio.to_thread(self._store.update_speakers, self.meeting_id, changes)

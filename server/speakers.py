@@ -81,6 +81,12 @@ class MeetingSpeakers:
         self._stream.finish()
         return self._relabel_recent()
 
+    def voices(self) -> dict[str, tuple[Any, float]]:
+        """Voice prints by label (``DiariserStream.voices``); none from a diariser that
+        keeps no stream of its own."""
+        voices = getattr(self._stream, "voices", None)
+        return voices() if callable(voices) else {}
+
     def labeler(self, hyp: Hypothesis) -> list[str]:
         """The speaker of each word of a final; empty when the diariser knows nobody yet."""
         if not hyp.words:

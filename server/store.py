@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meetings (
     id            TEXT PRIMARY KEY,
@@ -61,6 +63,14 @@ CREATE TABLE IF NOT EXISTS documents (
     kind        TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     body_json   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS voices (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    print       BLOB NOT NULL,
+    speech_s    REAL NOT NULL,
+    created_at  TEXT NOT NULL
 );
 """
 
@@ -278,6 +288,26 @@ class Store:
                           (STOPPED, PROCESSING, NOTE_DRAFTING))
         return [r["id"] for r in rows]
 
+    def add_voice(self, voice_id: str, name: str, role: str, print_: np.ndarray,
+                  speech_s: float, created_at: str) -> None:
+        self._write("INSERT INTO voices (id, name, role, print, speech_s, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (voice_id, name, role, np.asarray(print_, dtype="<f4").tobytes(),
+                     float(speech_s), created_at))
+
+    def voices(self) -> list[VoiceRow]:
+        return [VoiceRow(r["id"], r["name"], r["role"],
+                         np.frombuffer(r["print"], dtype="<f4").astype(np.float64),
+                         r["speech_s"], r["created_at"])
+                for r in self._rows("SELECT * FROM voices ORDER BY created_at, id")]
+
+    def delete_voice(self, voice_id: str) -> bool:
+        deleted = self._write("DELETE FROM voices WHERE id = ?", (voice_id,))
+        if deleted:
+            with self._lock:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return bool(deleted)
+
     def delete_meeting(self, meeting_id: str) -> bool:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -291,6 +321,21 @@ class Store:
                 # Old page images linger in the WAL until it is checkpointed and truncated.
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return bool(deleted)
+
+
+@dataclass(frozen=True)
+class VoiceRow:
+    """An enrolled voice: whom it belongs to, and its voice print (a unit vector)."""
+    voice_id: str
+    name: str
+    role: str
+    print: np.ndarray
+    speech_s: float
+    created_at: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"voice_id": self.voice_id, "name": self.name, "role": self.role,
+                "speech_s": round(self.speech_s, 1), "created_at": self.created_at}
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ class UploadTooLarge(Exception):
     pass
 
 
-async def _spool(upload: UploadFile, folder: Path, limit: int) -> Path:
+async def spool(upload: UploadFile, folder: Path, limit: int) -> Path:
     fd, name = tempfile.mkstemp(prefix=".upload-", dir=folder)
     size = 0
     try:
@@ -58,7 +58,7 @@ async def _spool(upload: UploadFile, folder: Path, limit: int) -> Path:
     return Path(name)
 
 
-def _decode(path: Path) -> np.ndarray:
+def decode_file(path: Path) -> np.ndarray:
     from server.audio import read_audio_file
 
     try:
@@ -86,12 +86,12 @@ async def create_transcription(request: Request) -> Response:
     if not isinstance(upload, UploadFile):
         return JSONResponse({"error": "the 'file' field is missing"}, status_code=400)
     try:
-        path = await _spool(upload, state.settings.data_dir, limit)
+        path = await spool(upload, state.settings.data_dir, limit)
     except UploadTooLarge:
         return JSONResponse({"error": f"recordings are limited to {limit} bytes"},
                             status_code=413)
     try:
-        audio = await asyncio.to_thread(_decode, path)
+        audio = await asyncio.to_thread(decode_file, path)
     except Exception as exc:  # PyAV's errors for unreadable input are many
         log.info("upload not decodable: %s", exc)
         return JSONResponse({"error": "the file could not be decoded as audio (wav, flac, mp3,"

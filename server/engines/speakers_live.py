@@ -134,6 +134,16 @@ class DiariserStream:
     def speaker_count(self) -> int:
         return len(self._centroids)
 
+    def voices(self) -> dict[str, tuple[np.ndarray, float]]:
+        """Each label's voice print so far (a unit vector) and the seconds of speech it
+        rests on; labels with no speech behind them are left out."""
+        out: dict[str, tuple[np.ndarray, float]] = {}
+        for index, (centroid, mass) in enumerate(zip(self._centroids, self._mass)):
+            norm = float(np.linalg.norm(centroid))
+            if mass > 0 and norm > 0:
+                out[_name(index)] = (centroid / norm, float(mass))
+        return out
+
     def adopt(self, active: np.ndarray, voices: dict[int, tuple[np.ndarray, float]]) -> None:
         """Take another labelling of the meeting so far (``Diariser.review_stream``):
         ``active`` (frames, speakers) says who talks in each frame, by speaker index, and
