@@ -102,6 +102,7 @@ const uploader = new RecordingUpload({
   token: () => state.token,
   open: openUploaded,
 });
+new VoiceEnrolment({ root: $("my-voice"), token: () => state.token });
 
 const state = {
   token: null,
