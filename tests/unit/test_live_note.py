@@ -103,3 +103,42 @@ def test_documents_run_at_normal_priority_and_stored_drafts_below_it(tmp_path):
     loop_priority, waited, low = asyncio.run(main())
     assert waited == loop_priority
     assert low > loop_priority
+
+
+class PriorityModel(SlowModel):
+    """Notes the nice value of the thread each draft runs on."""
+
+    def __init__(self) -> None:
+        super().__init__(0.0)
+        self.priorities: list[int] = []
+
+    def draft(self, request: DraftRequest) -> DraftReply:
+        import os
+
+        self.priorities.append(os.getpriority(os.PRIO_PROCESS, 0))
+        return super().draft(request)
+
+
+async def test_a_redraft_the_worker_asked_for_runs_at_normal_priority(tmp_path):
+    """The worker waits for a redraft as for a document; an upload's note drafts below."""
+    import os
+
+    store = Store(tmp_path / "db.sqlite")
+    store.create_meeting("m_1", "Visit", "en", "share", "2026-12-01T10:00:00+00:00")
+    for i, (who, text) in enumerate(LINES, 1):
+        store.add_final("m_1", i, SegmentRow(f"s_{i}", who, 2.0 * i, 2.0 * i + 1.5, text, []),
+                        2.0 * i + 1.5, i + 1)
+    model = PriorityModel()
+    notes = Notes(store)
+    notes.ready(NoteEngine(model, None, 30.0))
+    try:
+        notes.redraft("m_1")
+        await asyncio.gather(*notes.tasks_of("m_1"))
+        redrafted = list(model.priorities)
+        await notes.draft_stored("m_1")
+    finally:
+        await notes.close()
+    normal = os.getpriority(os.PRIO_PROCESS, 0)
+    assert redrafted and set(redrafted) == {normal}
+    assert min(model.priorities[len(redrafted):]) > normal
+    assert store.note("m_1").status == NOTE_READY
