@@ -183,7 +183,8 @@ def score(stored: dict[str, Any], truth: list[tuple[str, float, float]], name: s
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     voices = fetch(args.cache)
     work = Path(tempfile.mkdtemp(prefix="bench-voices-"))
-    server = start_casenote(args.port, work / "data", "utterance", [])
+    # no note drafting: the note is not what is measured here, and it holds the socket open
+    server = start_casenote(args.port, work / "data", "utterance", ["--drafter", "none"])
     rows = []
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{args.port}", timeout=300,
