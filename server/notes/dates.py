@@ -104,7 +104,8 @@ def _absolute(text: str, ref: dt.date) -> dt.date | None:
     return None
 
 
-_BARE_DAY = re.compile(rf"\bthe\s+(?:(?P<dnum>\d{{1,2}})(?:st|nd|rd|th)\b|(?P<dword>{_ORD})\b)", re.I)
+_BARE_DAY = re.compile(rf"\bthe\s+(?:(?P<dnum>\d{{1,2}})(?:st|nd|rd|th)\b|(?P<dword>{_ORD})\b)|"
+                       rf"\b(?P<dsuf>\d{{1,2}})(?:st|nd|rd|th)\b", re.I)
 WEEKDAY_DAY_MONTHS = 2   # "Tuesday the 22nd" is looked for this month and next, else the weekday wins
 
 
@@ -115,7 +116,8 @@ def _weekday(text: str, ref: dt.date) -> dt.date | None:
     target = WEEKDAYS[m["wd"].lower()]
     if day := _BARE_DAY.search(text):
         # "Tuesday the 22nd": the next 22nd that is a Tuesday, not the next Tuesday
-        n = int(day["dnum"]) if day["dnum"] else _ORDINALS[day["dword"].lower()]
+        n = int(day["dnum"] or day["dsuf"]) if (day["dnum"] or day["dsuf"]) else \
+            _ORDINALS[day["dword"].lower()]
         month, year = ref.month, ref.year
         for _ in range(WEEKDAY_DAY_MONTHS):
             found = _safe_date(year, month, n)

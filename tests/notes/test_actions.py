@@ -453,3 +453,8 @@ def test_let_me_about_what_is_said_now_is_no_task() -> None:
     assert said("Let me read back what we've agreed, 11 pounds a week from the 7th.") == []
     assert said("Let me just see if I've got this right.") == []
     assert one("Let me check with my manager.").text == "Sarah to check with their manager."
+
+
+def test_a_weekday_with_a_bare_ordinal_dates_the_task_by_the_ordinal() -> None:
+    c = one("Paul's going to do the online safety course at the Civic Centre Tuesday 8th.")
+    assert c.owner == "Paul" and c.due == dt.date(2026, 12, 8)

@@ -10,6 +10,7 @@ THURSDAY = dt.date(2026, 11, 26)
 @pytest.mark.parametrize(("spoken", "expected"), [
     ("next Tuesday", dt.date(2026, 12, 1)),
     ("Tuesday the 22nd", dt.date(2026, 12, 22)),    # the 22nd that is a Tuesday
+    ("Tuesday 8th", dt.date(2026, 12, 8)),          # as recognition writes it, no "the"
     ("within five working days", dt.date(2026, 12, 3)),   # Thursday + 5 weekdays
     ("within ten working days", dt.date(2026, 12, 10)),
     ("Monday the seventh", dt.date(2026, 12, 7)),
