@@ -21,7 +21,7 @@ from server.engines.base import Transcriber, TranscriberStream
 from server.session import MeetingSession, PartialRevised, SegmentFinalised, SessionEvent
 from server import voices
 from server.speakers import MeetingSpeakers
-from server.store import NOTE_DRAFTING, PROCESSING, STOPPED, SegmentRow, Store, VoiceRow
+from server.store import NOTE_DRAFTING, PROCESSING, STOPPED, SegmentRow, Store
 from server.wire import CLOSE_NORMAL, Start
 from server.workers import InferenceRunner, Priority
 
@@ -114,7 +114,6 @@ class LiveMeeting:
         self._speakers = speakers
         self._note = note
         self.suggestions: dict[str, dict[str, str]] = {}  # sent to the recorder
-        self._enrolled: list[VoiceRow] | None = None  # read once, at the first speaker step
         self._enrolled_named: set[str] = set()  # voice ids already given to a label
         self.stopped = asyncio.Event()  # ``stopped`` was sent
         self.finished = asyncio.Event()  # speakers refined; nothing more will be sent
@@ -256,9 +255,9 @@ class LiveMeeting:
         speakers = self._speakers
         if speakers is None:
             return
-        if self._enrolled is None:
-            self._enrolled = await asyncio.to_thread(self._store.voices)
-        waiting = [v for v in self._enrolled if v.voice_id not in self._enrolled_named]
+        # read at each step (a few rows): a print deleted mid-meeting names nobody after
+        enrolled = await asyncio.to_thread(self._store.voices)
+        waiting = [v for v in enrolled if v.voice_id not in self._enrolled_named]
         if not waiting:
             return
         try:

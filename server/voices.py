@@ -124,17 +124,18 @@ async def create_voice(request: Request) -> Response:
         log.info("enrolment clip not decodable: %s", exc)
         return JSONResponse({"error": "the file could not be decoded as audio"},
                             status_code=415)
+    from server.live import utc_now
+    from server.workers import Priority
+
     try:
-        made = await asyncio.to_thread(voice_print, state.diariser, audio)
+        # on the inference thread, as an upload's models run: never beside live captions
+        made = await state.runner.run(Priority.BATCH, lambda: voice_print(state.diariser, audio))
     except EnrolError as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)
-    from server.live import utc_now
-
-    voice_id = "v_" + secrets.token_hex(8)
-    await asyncio.to_thread(state.store.add_voice, voice_id, name, role, made.vector,
-                            made.speech_s, utc_now())
-    rows = await asyncio.to_thread(state.store.voices)
-    row = next(r for r in rows if r.voice_id == voice_id)
+    row = VoiceRow("v_" + secrets.token_hex(8), name, role, made.vector, made.speech_s,
+                   utc_now())
+    await asyncio.to_thread(state.store.add_voice, row.voice_id, row.name, row.role,
+                            row.print, row.speech_s, row.created_at)
     return JSONResponse(row.to_wire(), status_code=201)
 
 

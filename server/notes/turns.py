@@ -54,10 +54,11 @@ class Turn:
         own, a long one runs on into the next segment."""
         first, last = self.segments[0], self.segments[-1]
         return Segment(TURN_ID + first.segment_id, first.speaker, first.start_s, last.end_s,
-                       self._text(self.substantive()))
+                       self.text_of(self.substantive()))
 
     @staticmethod
-    def _text(members: Sequence[Segment]) -> str:
+    def text_of(members: Sequence[Segment]) -> str:
+        """What ``members`` said, as one text (see ``joined``)."""
         parts = [s.text.strip() for s in members]
         return " ".join(f"{p}." if i < len(parts) - 1 and len(p.split()) <= SHORT_PIECE_WORDS
                         and not _ENDED.search(p) else p for i, p in enumerate(parts))
@@ -67,7 +68,7 @@ class Turn:
         members = self.substantive()
         bounds, at = [], 0
         for seg in members:
-            at += len(self._text([seg]))
+            at += len(self.text_of([seg]))
             bounds.append(at)
             at += 1
         text, out, pos = self.joined().text, [], 0
@@ -79,9 +80,6 @@ class Turn:
             last = next(i for i, b in enumerate(bounds) if end <= b + 1 or b == bounds[-1])
             out.append((sentence, tuple(members[first:last + 1])))
         return out
-
-    def text_of(self, members: Sequence[Segment]) -> str:
-        return self._text(members)
 
     def substantive(self) -> list[Segment]:
         """The segments with something to say ("Lovely, thanks." before "The rent is
