@@ -294,6 +294,7 @@ class NoteView {
   }
 
   speakerName(label) {
+    if (!label) return label;   // an attendee the talk names whose voice is not known
     const named = this.captions.speakerName(label);
     if (named !== label) return named;
     return this.note?.attendees?.find((person) => person.speaker === label)?.name || label;
@@ -614,9 +615,13 @@ class NoteView {
       const name = this.speakerName(person.speaker) !== person.speaker
         ? this.speakerName(person.speaker) : person.name || person.speaker;
       const role = person.role ? `, ${person.role}` : "";
-      const confirmed = this.captions.speakerName(person.speaker) !== person.speaker;
+      const confirmed = Boolean(person.speaker) &&
+        this.captions.speakerName(person.speaker) !== person.speaker;
       const item = make("li", {}, [`${name}${role}`]);
-      if (person.suggested && !confirmed) {
+      if (!person.speaker) {
+        item.append(make("span", { className: "note-suggested" },
+          [" (named in what was said; which voice was theirs is not known)"]));
+      } else if (person.suggested && !confirmed) {
         item.append(make("span", { className: "note-suggested" },
           [" (suggested from what was said: confirm it under Speakers)"]));
       }

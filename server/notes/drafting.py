@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from server.notes.assemble import build_note, combine, content_words, coverage, merge_items
 from server.notes.evidence import INVENTED, claim
 from server.notes.facts import find_facts, known_people, suggested_people
+from server.notes.names import present_people
 from server.notes.names import NameSuggestion, suggest_names
 from server.notes.prompt import (CONTEXT_LINES, DraftChunk, DraftItem, echoes_prompt,
                                  parse_json_prefix)
@@ -204,6 +205,7 @@ class IncrementalNote:
         by_id = {s.segment_id: s for s in segments}
         order = {s.segment_id: i for i, s in enumerate(segments)}
         meeting = replace(meeting, suggested=suggested_people(segments, meeting.speakers))
+        meeting = replace(meeting, present=present_people(segments, meeting.people()))
         facts = find_facts(segments if self.options.rule_facts else [], meeting.people(),
                            meeting.date)
         similarity = self.checker.similarity if self.checker is not None else None

@@ -132,7 +132,11 @@ _INTROS = (
     # coordinate ...", "Bernie Walsh, tenancy sustainment officer with Eastgate Housing".
     re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:hi|hello|hiya|hey|morning)\W+"
                rf"(?i:everyone|all|both|there|all of you)\W+)?{_NAME}"
-               rf"(?=\.\s+(?i:i['’]m|i\s+am|i\s+work|i\s+coordinate|i\s+manage|i\s+run)\b)"),
+               # "I'm" says who they are ("I'm Marcus's dad", "I'm the"), not how they are
+               # ("Massive. I'm nineteen weeks now.", "Rubbish. I'm sick every morning.")
+               rf"(?=\.\s+(?:(?i:i['’]m|i\s+am)\s+(?:(?i:the|a|an|his|her|their|your|from|"
+               rf"with|one\s+of)\s|{_WORD}['’]s\s)|(?i:i\s+work|i\s+coordinate|i\s+manage|"
+               rf"i\s+run)\b))"),
     # A name and a job title or a relation is an introduction wherever a clause begins
     # (recognition writes "I am thanks, Bernie Walsh, Tenancy Sustainment Officer with ...").
     re.compile(rf"(?:^|(?<=[.!?,])\s+)\W*{_NAME}"
@@ -182,12 +186,14 @@ _DOERS = {"coordinate": "coordinator", "co-ordinate": "coordinator", "manage": "
           "supervise": "supervisor", "run": "manager"}
 _REPORTED = re.compile(r"\b(?:said|says|saying|told\s+\w+|tells\s+\w+|asked|goes)\W*$", re.I)
 
-_STRONG = (r"hi|hiya|hello|hey|morning|afternoon|evening|good\s+(?:morning|afternoon|evening)|"
+_STRONG = (r"hi|hiya|hello|hey|alright|morning|afternoon|evening|good\s+(?:morning|afternoon|evening)|"
            r"thanks|thank\s+you|cheers|bye|goodbye|see\s+you|welcome|come\s+(?:on\s+)?in|"
            r"sit\s+down|take\s+care|(?:nice|lovely|pleased|good|great)\s+to\s+(?:meet|see)\s+you")
-_WEAK = r"so|well|oh|ah|and|now|yes|yeah|no|right|ok|okay|alright|sorry"
+_WEAK = r"so|well|oh|ah|and|now|yes|yeah|no|right|ok|okay|sorry"
 _OPENER = re.compile(rf"^\W*(?:(?P<g>(?i:{_STRONG}|{_WEAK}))\W+?)?{_NAME}(?P<tail>\s*[,!?.]|\s*$)")
 _CLOSER = re.compile(rf"(?:(?P<before>[\w'’]+)?,\s*|\b(?P<g>(?i:{_STRONG}))\s+){_NAME}\s*[.!?]*$")
+_INSIDE = re.compile(rf"(?P<before>[\w'’]+),\s+{_NAME},\s+(?i:and|but|so|I|we|if|can|could|"
+                     r"would|will|do|did|are|is|just|please)\b")
 _THANKS = re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?i:thanks|thank\s+you|cheers|ta)\W+{_NAME}\s*[.!]*"
                      r"(?=\s*$|\s+[A-Z])")
 _ROOM = re.compile(r"\b(?:hi|hiya|hello|hey|morning|afternoon)\W+(?:everyone|everybody|all|"
@@ -195,10 +201,15 @@ _ROOM = re.compile(r"\b(?:hi|hiya|hello|hey|morning|afternoon)\W+(?:everyone|eve
 _GUESSED = re.compile(rf"\b(?i:you\s+must\s+be|are\s+you|you['’]re|you\s+are|is\s+that|is\s+this)"
                      rf"\s+{_NAME}\s*(?:[.?!]+(?=\s|$)|$)")
 # "And this is Sam, a student nurse": someone presents another, who answers next.
-_PRESENTS = re.compile(rf"\b(?i:this\s+is|here['’]s)\s+(?:(?i:my|our)\s+(?:(?i:big|little|"
-                       rf"older|younger|baby)\s+)?(?:(?i:colleague|student|manager|interpreter|"
-                       rf"partner)|{_KIN.replace('?P<kin>', '')}),?\s+|(?i:our)\s+)?{_NAME}"
+_WHOSE = (rf"(?:(?i:my|our)\s+(?:(?i:big|little|older|younger|baby)\s+)?"
+          rf"(?P<pre>(?i:colleague|student|manager|interpreter|partner)|"
+          rf"{_KIN.replace('?P<kin>', '')}),?\s+|(?i:our)\s+)")
+_PRESENTS = re.compile(rf"\b(?i:this\s+is|here['’]s)\s+{_WHOSE}?{_NAME}"
                        r"(?!,?\s+(?:from|at|here|speaking)\b)")
+# "That's my brother Kieran, he's been stopping here": someone there, but not always the
+# next voice, so it says who was present and names no label.
+_POINTED = re.compile(rf"\b(?i:that['’]s|that\s+is)\s+{_WHOSE}{_NAME}"
+                      r"(?!,?\s+(?:from|at|here|speaking)\b)")
 _PRESENTED_ROLE = re.compile(
     rf"^[\s,.;:-]*(?:(?:(?i:a|an|the|our|my|one\s+of\s+(?:our|the|my))\s+)?{_PHRASE}"
     rf"|(?:(?i:a|an|the|our|my|his|her)\s+)?{_MOD}{_ROLE}(?=\s*(?:[.,;!]|$)|\s+(?i:who|from|with)\b))")
@@ -316,6 +327,15 @@ def _addressed(text: str) -> list[str]:
         m = _OPENER.match(later)
         if m and m.group("g") is not None and re.fullmatch(_STRONG, m.group("g"), re.I):
             found.append(m.group("name"))
+        # "Come in. Reece, get your feet off the sofa.": a name, a comma, words put to them
+        elif (m and m.group("g") is None and m.group("tail").strip() == ","
+              and _speaks_to(later, m.end())):
+            found.append(m.group("name"))
+    for sentence in sentences:
+        # "I've got you on the video, Elena, and ...": called by name inside a sentence
+        for m in _INSIDE.finditer(sentence):
+            if _TO_YOU.search(sentence[:m.start()]) and not _apposition(m.group("before")):
+                found.append(m.group("name"))
     if (m := _CLOSER.search(last)) and not _apposition(m.group("before")):
         if m.group("g") or _GREETING_START.match(last) or _speaks_to(last, 0):
             found.append(m.group("name"))
@@ -392,22 +412,33 @@ def _leaver(segments: Sequence[Segment], i: int) -> str | None:
     return None
 
 
-def _presented(segments: Sequence[Segment], i: int) -> list[tuple[str, str]]:
+def _presented(segments: Sequence[Segment], i: int,
+               pattern: re.Pattern[str] = _PRESENTS) -> list[tuple[str, str]]:
     """(name, role) of each person the line presents ("and this is Sam, a student nurse"),
     the role read from what follows the name, in this line or the speaker's next one."""
     seg = segments[i]
     after = segments[i + 1].text if (i + 1 < len(segments)
                                      and segments[i + 1].speaker == seg.speaker) else ""
     found: list[tuple[str, str]] = []
-    for m in _PRESENTS.finditer(seg.text):
+    for m in pattern.finditer(seg.text):
         name = _clean(m.group("name"))
         if not name or _reported(seg.text, m.start()):
             continue
         rest = seg.text[m.end():]
         said = _PRESENTED_ROLE.match(rest) or (None if rest.strip(" ,.") else
                                                _PRESENTED_ROLE.match(after))
-        found.append((name, _canonical(said) if said else ""))
+        # "that's my brother Kieran": the relation said before the name
+        role = _canonical(said) if said else _kin_role(m.group("pre") or "")
+        found.append((name, role))
     return found
+
+
+def _kin_role(word: str) -> str:
+    """A relation or colleague word as its role ("brother", "mother", "colleague")."""
+    low = word.lower()
+    if not low:
+        return ""
+    return next((role for pattern, role in _ROLES if re.fullmatch(pattern, low, re.I)), low)
 
 
 def _by_label(claims: Iterable[_Claim]) -> dict[str, list[_Claim]]:
@@ -504,3 +535,42 @@ def suggest_names(segments: Sequence[Segment],
         elif role:
             out[label] = NameSuggestion(label, "", role[0].value, role[0].segment_id)
     return out
+
+
+def present_people(segments: Sequence[Segment],
+                   named: Mapping[str, Person]) -> list[Person]:
+    """People the talk shows were there whose voice no label carries, in order of mention.
+
+    Someone who introduced themselves, was presented ("that's my brother Kieran") or was
+    called by name ("Thanks, Mo.") was in the meeting, even where diarisation cannot say
+    which voice was theirs (it merged two people, or the name was said to nobody in
+    particular). They are listed as present, with the role they gave or were given; the
+    names the labels already carry are not repeated.
+    """
+    known = [p.name for p in named.values() if p.name]
+    found: dict[str, tuple[str, str, int]] = {}     # first name -> (name, role, strength)
+
+    def add(name: str, role: str, strength: int) -> None:
+        if not name or any(_same_person(name, k) for k in known):
+            return
+        key = name.split()[0].lower()
+        old = found.get(key)
+        if old is None:
+            found[key] = (name, role, strength)
+            return
+        fuller = name if len(name.split()) > len(old[0].split()) else old[0]
+        better = role and (not old[1] or strength > old[2])
+        found[key] = (fuller, role if better else old[1], max(strength, old[2]))
+
+    for i, seg in enumerate(segments):
+        own = _introductions(seg.text)
+        for name, end in own:
+            # a line introducing two people (diarisation merged them) gives no roles
+            add(name, _own_role(seg.text, [end]) if len(own) == 1 else "", _SELF)
+        for name, role in [*_presented(segments, i), *_presented(segments, i, _POINTED)]:
+            if not any(_same_person(name, mine) for mine, _ in own):
+                add(name, role, _ADDRESS)
+        for name in [*_addressed(seg.text), *_thanked(seg.text)]:
+            if not any(_same_person(name, mine) for mine, _ in own):
+                add(name, "", _ADDRESS)
+    return [Person(name, role) for name, role, _ in found.values()]

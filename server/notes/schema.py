@@ -10,7 +10,7 @@ fills ``meeting_id``, ``title``, ``date``, ``duration_s``, ``attendees``, ``mode
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -129,16 +129,21 @@ class MeetingInfo:
     speakers: Mapping[str, Person] = field(default_factory=dict)
     # Names and roles the talk suggests for labels the worker has not named (yet).
     suggested: Mapping[str, Person] = field(default_factory=dict)
+    # People the talk shows were there whose voice no label carries ("Thanks, Mo.").
+    present: Sequence[Person] = ()
 
     def people(self) -> dict[str, Person]:
         return merge_people(self.speakers, self.suggested)
 
     def attendees(self) -> list[Attendee]:
         people = self.people()
-        return [Attendee(speaker=label, name=person.name, role=person.role,
-                         suggested=label not in self.speakers or not self.speakers[label].name)
-                for label, person in sorted(people.items(), key=lambda kv: _label_key(kv[0]))
-                if person.name]
+        by_label = [Attendee(speaker=label, name=person.name, role=person.role,
+                             suggested=label not in self.speakers or not self.speakers[label].name)
+                    for label, person in sorted(people.items(), key=lambda kv: _label_key(kv[0]))
+                    if person.name]
+        # speaker "": present, but which voice was theirs is not known
+        return by_label + [Attendee(speaker="", name=p.name, role=p.role, suggested=True)
+                           for p in self.present if p.name]
 
 
 def merge_people(confirmed: Mapping[str, Person],

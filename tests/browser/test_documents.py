@@ -45,7 +45,10 @@ def visit(server, jfk_wav) -> tuple[str, list[dict]]:
     segments = meeting_json(server, meeting.meeting_id)["segments"]
     first, last = segments[0]["segment_id"], segments[-1]["segment_id"]
     note = dict(get_note(server, meeting.meeting_id), unsupported=[])
-    note["attendees"] = [{"speaker": segments[0]["speaker"], "name": "Jordan", "role": "parent"}]
+    note["attendees"] = [{"speaker": segments[0]["speaker"], "name": "Jordan", "role": "parent"},
+                         # named in the talk, voice unknown (PROTOCOL.md additions)
+                         {"speaker": "", "name": "Kieran", "role": "brother",
+                          "suggested": True}]
     note["purpose"] = [{"text": "Review visit at the family home.", "evidence": [first]}]
     note["discussion"] = [{"text": "Jordan spoke about what people can do for their country.",
                            "evidence": [first]}]
@@ -185,6 +188,19 @@ def test_draft_edit_save_and_download_a_letter_and_a_referral(server, visit, pla
         page.set_viewport_size({"width": 320, "height": 640})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert_accessible(page, axe, "documents at 320 px")
+        assert problems == []
+
+
+def test_present_lists_people_with_a_voice_and_people_only_named(server, visit, playwright):
+    meeting_id, _ = visit
+    with browser_page(playwright, viewport={"width": 1280, "height": 900}) as (page, problems):
+        open_visit(page, server, meeting_id)
+        people = page.locator(".note-attendees li")
+        expect(people).to_have_count(2)
+        expect(people.nth(0)).to_have_text("Jordan, parent")
+        # someone the talk names but no voice carries is listed as that, under their name
+        expect(people.nth(1)).to_have_text(
+            "Kieran, brother (named in what was said; which voice was theirs is not known)")
         assert problems == []
 
 

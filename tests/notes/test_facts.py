@@ -463,3 +463,23 @@ def test_a_firm_intention_is_the_persons_voice_and_a_worker_naming_eviction_a_ri
     _, _, _, by_section = facts_by_section(script)
     assert [v.evidence for v in by_section["voice_of_person"]] == [("s_2",)]
     assert [r.evidence for r in by_section["risks"]] == [("s_3",)]
+
+
+def test_someone_there_whose_voice_no_label_holds_is_listed_present_without_a_label():
+    """Diarisation merged two people under S1: neither is named on it, both are present."""
+    segs = [Segment("s_1", "S1", 0.0, 2.0, "Hi, I'm Priya, the social worker."),
+            Segment("s_2", "S2", 2.0, 4.0, "Hello."),
+            Segment("s_3", "S1", 4.0, 6.0, "I'm Kelly, his mum."),
+            Segment("s_4", "S2", 6.0, 8.0, "That's my brother Kieran, he's been stopping here.")]
+    note = IncrementalNote(NoModel(), None, NoteOptions(rule_facts=True))
+    note.add_segments(segs)
+    wire = note.finish(MeetingInfo("m_1", "Visit", TUESDAY, 8.0, {})).to_wire()
+    assert wire["attendees"] == [
+        {"speaker": "", "name": "Priya", "role": "social worker", "suggested": True},
+        {"speaker": "", "name": "Kelly", "role": "mother", "suggested": True},
+        {"speaker": "", "name": "Kieran", "role": "brother", "suggested": True}]
+    # the worker names S1 Priya: she is listed once, on her label
+    named = note.finish(MeetingInfo("m_1", "Visit", TUESDAY, 8.0,
+                                    {"S1": Person("Priya", "social worker")})).to_wire()
+    assert [(a["speaker"], a["name"]) for a in named["attendees"]] == [
+        ("S1", "Priya"), ("", "Kelly"), ("", "Kieran")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.notes.names import NameSuggestion, suggest_names
+from server.notes.names import NameSuggestion, present_people, suggest_names
 from server.notes.schema import Person, Segment
 
 
@@ -94,7 +94,9 @@ def test_false_friends_suggest_nothing(text: str) -> None:
     ("Jayden! The social worker's here.", "Jayden"),
     ("See you next week, Donna!", "Donna"),
     ("Hello, is that Gavin? I've got your mum next to me.", "Gavin"),   # a phone call
-    ("This is my dad, Len.", "Len"),     # presents someone, who answers
+    ("Alright, Tanya. Thanks for having me round again.", "Tanya"),   # a greeting
+    ("Come in. Reece, get your feet off the sofa.", "Reece"),   # called, then told
+    ("I've got you on the video, Elena, and the interpreter's on the line.", "Elena"),
 ])
 def test_being_addressed_names_the_next_speaker(text: str, name: str) -> None:
     got = suggest_names(lines(("S1", text), ("S2", "Yes.")))
@@ -209,6 +211,57 @@ def test_the_opening_of_a_home_visit() -> None:
     }
     confirmed = {"S1": Person("Sarah", "social worker")}
     assert set(suggest_names(segs, confirmed)) == {"S2", "S3"}
+
+
+def test_someone_presented_with_their_relation_is_the_next_voice_with_that_role() -> None:
+    got = suggest_names(lines(("S1", "This is my dad, Len."), ("S2", "Yes.")))
+    assert got == {"S2": NameSuggestion("S2", "Len", "father", "s_1")}
+
+
+@pytest.mark.parametrize("text", [
+    "Massive. I'm nineteen weeks now.",       # how they are, not who
+    "Rubbish. I'm sick every morning.",
+    "Gemma. I'm not sure she'll come.",
+])
+def test_a_word_before_i_am_is_no_name_unless_i_am_says_who(text: str) -> None:
+    segs = lines(("S1", text), ("S2", "Oh dear."))
+    assert suggest_names(segs) == {}
+    assert present_people(segs, {}) == []
+
+
+def test_present_people_are_everyone_the_talk_shows_was_there_and_no_label_holds() -> None:
+    segs = lines(("S2", "That's my brother Kieran, he's been stopping here."),
+                 ("S1", "Hiya. I'm Euan, your care coordinator."),
+                 ("S3", "Alright."),
+                 ("S1", "Thanks, Mo. And Kieran, can you hold the tablets?"),
+                 ("S2", "I'm on to Stuart tomorrow."))
+    named = {label: Person(s.name, s.role) for label, s in suggest_names(segs).items()}
+    assert named["S1"] == Person("Euan", "care coordinator") and named["S3"].name == "Mo"
+    # Kieran, presented with his relation, was there; Stuart, only talked about, was not;
+    # Euan and Mo are on their labels already
+    assert present_people(segs, named) == [Person("Kieran", "brother")]
+
+
+def test_names_called_that_no_label_can_take_are_still_present() -> None:
+    segs = lines(("S1", "Thanks, Jo."), ("S2", "Okay."), ("S1", "Thanks, Sam."),
+                 ("S2", "Right."))
+    assert suggest_names(segs) == {}    # one voice called two names: which is whose?
+    assert present_people(segs, {}) == [Person("Jo", ""), Person("Sam", "")]
+
+
+def test_that_is_my_brother_names_no_label() -> None:
+    """"That's my brother Kieran" says he is there, not that he speaks next."""
+    segs = lines(("S2", "That's my brother Kieran. And Tunde's on his way."),
+                 ("S4", "Sorry I'm late, parking was a nightmare."))
+    assert "S4" not in suggest_names(segs)
+
+
+def test_a_label_that_introduced_two_people_still_lists_both_as_present() -> None:
+    segs = lines(("S1", "Hi, I'm Sarah, the social worker."), ("S2", "Hello."),
+                 ("S1", "I'm Donna, his mum."))
+    assert "S1" not in suggest_names(segs)
+    assert present_people(segs, {}) == [Person("Sarah", "social worker"),
+                                        Person("Donna", "mother")]
 
 
 def test_a_confirmed_name_is_not_suggested_for_another_label() -> None:
