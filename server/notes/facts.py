@@ -165,6 +165,53 @@ _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
                              r"losing weight|not drinking enough|dehydrat\w*)\b"),
     ("low mood", "medium", r"\b(?:really low|very low|depressed|depression|can't cope|"
                            r"cannot cope|not coping|panic attacks?)\b"),
+    # what a worker records as it is said, not as a form names it
+    ("medication", "medium", r"\b(?:not been|hasn'?t been|haven'?t been|stopped|won'?t be|"
+                             r"refus\w*(?: to be)?) (?:taking|take|having) (?:his|her|my|their|the) "
+                             r"(?:medication|medicine|tablets|pills|insulin|meds|inhaler)\b"),
+    ("not eating", "medium", r"\b(?:haven'?t|hasn'?t|not|barely) (?:been )?(?:eaten|eating) "
+                             r"(?:properly|in days|for days|since)\b|\bforget(?:s|ting)? to eat\b"),
+    ("sleep", "medium", r"\b(?:haven'?t|hasn'?t|not) slept (?:in|for|since|at all)\b|\bno sleep\b"),
+    ("mental health", "high", r"\bhearing voices\b|\bvoices (?:telling|in (?:my|his|her) head)\b|"
+                              r"\bparanoi\w*|\bpsychos[ie]s\b|\bpsychotic\b|\bself[- ]?medicat\w*"),
+    ("alcohol", "medium", r"\b(?:a |two |three |half a )?(?:bottles?|cans?|litres?) of (?:vodka|wine|"
+                          r"cider|beer|lager|whisky|spirits|gin)\b(?:[^.]{0,15}\b(?:a|every|each) "
+                          r"(?:day|night))?"),
+    ("home conditions", "medium", r"\b(?:piled|stacked) (?:up )?(?:to the ceiling|high|everywhere)\b|"
+                                  r"\bfull of (?:rubbish|bin bags|bags|junk|stuff|boxes)\b|\bhoard\w*|"
+                                  r"\bblocked (?:with|by) (?:boxes|bags|stuff|rubbish|junk)\b|"
+                                  r"\bcan'?t get to (?:the|my|his|her) (?:bed|toilet|bath|kitchen|"
+                                  r"cooker|door|stairs)\b|\bnappy rash\b"),
+    ("wandering", "medium", r"\bwander(?:s|ed|ing)? (?:out|off)\b|\bwander(?:s|ed|ing)? (?:about|"
+                            r"around)\b[^.]{0,20}\b(?:at night|in the night|the streets|in (?:his|"
+                            r"her) (?:nightie|pyjamas))"),
+    ("fire", "high", r"\bleft the (?:gas|cooker|hob|oven|iron|chip pan)\b[^.]{0,12}\bon\b|"
+                     r"\b(?:pan|pans|toast|dinner|tea)\b[^.]{0,10}\b(?:burned|burnt|caught fire)\b"),
+    ("care not arriving", "medium", r"\b(?:carers?|care workers?|care company|agency)\b[^.]{0,30}"
+                                    r"\b(?:not turning up|don'?t turn up|didn'?t turn up|never "
+                                    r"turn(?:ed)? up|not coming|missed (?:calls?|visits?)|not "
+                                    r"(?:been )?coming)\b"),
+    ("isolation", "medium", r"\bnobody(?:'s| has)? been (?:round|in to see|to see)\b"),
+    ("losing the home", "medium", r"\b(?:throw|kick|chuck|put)(?:s|ing)? (?:us|me|her|him|them) out\b"
+                                  r"|\bsofa[- ]?surf\w*|\bsleeping rough\b|\bon the streets\b"),
+    ("disrepair", "medium", r"\bceiling (?:came|has come|fell|collapsed|caved|is coming) (?:down|in)\b|"
+                            r"\b(?:exposed|bare|live) wires?\b|\bno (?:working )?(?:lock|smoke alarm)s?\b"),
+    ("money", "medium", r"\bno money (?:left|for|till|until)\b|\b(?:can'?t|cannot|couldn'?t) afford "
+                        r"(?:(?:the )?(?:rent|food|gas|electric|heating|bills|nappies|shopping)|"
+                        r"to (?:eat|heat))\b|\bcouncil tax\b[^.]{0,20}"
+                        r"\b(?:behind|owe|arrears|bailiffs?)\b"),
+    ("school", "medium", r"\b(?:hasn'?t|has not|haven'?t|not) been (?:in|to|at) school\b|"
+                         r"\b(?:off|out of) school (?:since|for (?:weeks|months|(?:\w+ )?(?:days|"
+                         r"weeks|months)))\b|\bexclu(?:ded|sion)\b"),
+    ("exploitation", "high", r"\bwon'?t (?:say|tell (?:me|us|anyone)) (?:who|where)\b|"
+                             r"\bstay(?:s|ed|ing)? out (?:till|until) (?:\w+ ){0,3}?(?:in the "
+                             r"morning|at night|midnight)\b"),
+    ("dog", "medium", r"\bdogs?\b[^.]{0,20}\b(?:bit|bitten|bites|attacked|went for (?:him|her|them|"
+                      r"me|the|my|his|our))\b"),
+    ("health", "medium", r"\b(?:hasn'?t|not|never) (?:seen|booked|been to|registered with) (?:a|the|"
+                         r"her|his|any) (?:midwife|antenatal|gp|doctor|dentist)\b"),
+    ("coping", "medium", r"\bstruggling (?:to cope|to manage|on (?:my|his|her|their) own|with "
+                         r"(?:everything|the kids|money|bills|the stairs))\b|\bnot managing\b"),
 )
 _PRACTICAL = tuple((cue, sev, re.compile(p, re.I)) for cue, sev, p in _PRACTICAL_RISKS)
 _SPECIFIC = re.compile(r"\d|£|%|\bper ?cent\b|\b(?:two|three|four|five|six|seven|eight|nine|"
@@ -558,6 +605,9 @@ def _worker_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftIt
     if cue is not None and not _COMMITS.search(sentence):
         severity = "high" if cue[0] in _HIGH_CUES else "medium"
         return DraftItem("risks", _quote(name, "said", sentence), evidence, severity=severity)
+    # a worker's worry is their assessment of risk: "What worries me is the stairs"
+    if _CONCERN.search(sentence) and not _COMMITS.search(sentence):
+        return DraftItem("risks", _quote(name, "said", sentence), evidence, severity="medium")
     # a worker naming a risk they see ("She's at high risk of falling again"), not one
     # they are planning to act on
     if not _COMMITS.search(sentence) and not _MODAL_WORDS.search(sentence):
@@ -568,6 +618,12 @@ def _worker_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftIt
     return None
 
 
+_CONCERN = re.compile(r"\b(?:I'm|I am|we're|we are|I was|we were|I've been|we've been) (?:really |"
+                      r"a bit |a little |quite |very |still |particularly )?(?:worried|concerned) "
+                      r"(?:about|that|for|by)\b|\b(?:my|our|the) (?:main |biggest |big |real |"
+                      r"only )?(?:concern|worry) (?:is|was|here is|for me is)\b|\bwhat (?:worries|"
+                      r"concerns) me\b|\bI(?:'m| am) not (?:happy|comfortable) (?:about|with|that)\b",
+                      re.I)
 _WORKER_RISKS = frozenset({"said risk", "notice", "skin", "fall", "unlawful eviction", "eviction"})
 
 

@@ -41,10 +41,26 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:just )?(?:wasn'?t|weren'?t|was gone|were gone|went|died|disappeared|didn'?t)\b",
         r"\bwish I (?:wasn'?t|weren'?t|was not|were not) (?:here|alive|around)\b",
         r"\b(?:rather|prefer to) be dead\b", r"\bthoughts? (?:of|about) (?:ending it|dying|death)\b",
+        # as it is usually said: "some days I don't see the point of carrying on"
+        r"\b(?:don'?t|do not|can'?t|cannot) see (?:the|any) point (?:of|in) (?:carrying on|going on|"
+        r"living|being here|anything|it all|life|getting up|waking up)\b",
+        r"\bwhat'?s the point (?:of|in) (?:any of it|it all|anything|living|carrying on|going on|"
+        r"being here|me)\b",
+        r"\b(?:can'?t|cannot) see (?:a|any) way out\b", r"\bbe better (?:off )?without me\b",
+        r"\b(?:saving|stockpiling|hoarding|storing|keeping) (?:up )?(?:my|his|her|the|their) "
+        r"(?:tablets|pills|medication|meds|painkillers)\b",
+        r"\bdo(?:ing)? something (?:stupid|silly|daft)\b",
+        r"\bwant (?:it all|everything|all of it) to (?:stop|end)\b",
+        r"\b(?:can'?t|cannot) (?:keep )?(?:going|carry(?:ing)? on|go on) (?:like this|any ?more)\b",
+        r"\bnot worth living\b", r"\b(?:life|it)(?:'s| is)? (?:not|isn'?t) worth living\b",
     ),
     "self-harm": (
         r"\bself[- ]?harm\w*", rf"\b(?:hurt|hurting|harm|harming|cut|cutting|burn|burning|hit|hitting|punch(?:ing)?|starv(?:e|ing)) {_SELF}",
         r"\bcuts on (?:my|his|her|their) (?:arms?|legs?|wrists?)", r"\boverdos\w*",
+        r"\b(?:scratch|scratches|scratching|scratched|pick|picks|picking|pull|pulls|pulling) "
+        r"(?:at )?(?:my|his|her|their) (?:arms?|skin|legs?|wrists?|hair out)\b",
+        r"\b(?:till|until) (?:they|it|I|he|she) (?:bleed|bleeds|bled)\b",
+        r"\bthoughts? (?:of|about) (?:hurting|harming|killing) (?:myself|the baby|him|her|them)\b",
     ),
     "violence": (
         rf"\b(?:hit|hits|hitting|punch(?:ed|es|ing)?|kick(?:ed|s|ing)?|slap(?:ped|s|ping)?|beat(?:s|ing)? up|beat|beats|strangl\w*|chok(?:ed|es|ing)|shov(?:ed|es|ing)|push(?:ed|es|ing)) {_PERSON}\b",
@@ -58,7 +74,11 @@ _CUES: dict[str, tuple[str, ...]] = {
         # intimidation: "his mates'll come round and put my windows through"
         rf"\bthreat(?:en|ened|ens|ening)? {_PERSON}\b",
         r"\b(?:put|kick)\w* (?:my|your|his|her|their) (?:windows?|door) (?:in|through)\b",
-        r"\bsmash\w* (?:my|your|his|her|their|the) (?:windows?|door|car)\b",
+        r"\bsmash\w* (?:my|your|his|her|their|the) (?:windows?|door|car|phone|tv|telly)\b",
+        r"\bhands? (?:round|around|on) (?:my|her|his|their) (?:neck|throat)\b",
+        r"\bshak(?:e|es|ing|en|ed|ing) (?:him|her|them|the baby)\b(?! (?:hands|awake))",
+        r"\blos(?:e|es|ing|t) (?:my|his|her|their) temper with\b",
+        r"\bthreatened by\b",
         r"\bif I (?:grass|tell|say anything|speak up)\b[^.]{0,40}\b(?:come round|hurt|get me|sort me)",
     ),
     "domestic abuse": (
@@ -68,11 +88,16 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"\b(?:keeps|has|holds|took|takes) (?:hold of )?(?:all )?my (?:money|bank ?cards?|cards?|"
         r"benefits|wages|passport)\b",
         r"\b(?:doesn'?t|does not|won'?t) like me (?:going out|seeing|having)\b",
+        r"\b(?:shouts?|shouting|shouted|screams?|screaming|screamed|yells?|yelling|yelled|swears?|"
+        r"swearing|swore) at (?:me|her|him|them|us|the (?:kids?|children|baby))\b",
+        r"\b(?:scared|afraid|frightened|terrified) (?:to go home|to go back|of going home|to be at "
+        r"home|to tell (?:anyone|him|her|them))\b",
     ),
     "sexual harm": (
         r"\bsexual(?:ly)? (?:abus\w*|assault\w*|exploit\w*|harm\w*)", r"\brap(?:e|ed|ing)\b", r"\bgroom(?:ed|ing)\b",
         rf"\btouch(?:ed|es|ing) {_PERSON} (?:inappropriately|down there|where)", r"\bsen[dt] (?:me |him |her )?(?:nudes|naked (?:pictures|photos))",
         r"\bolder (?:boyfriend|man|men)\b",
+        r"\b(?:told|tells|telling|said) (?:me|him|her|them) not to tell\b", r"\bour (?:little )?secret\b",
     ),
     "neglect": (
         r"\bneglect\w*", r"\b(?:left|leaves|leaving) (?:him|her|them|the (?:kids?|children|baby)) (?:alone|on (?:his|her|their) own|home alone)",
@@ -99,14 +124,17 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "exploitation": (
         r"\bcounty lines\b", r"\b(?:holding|carrying|moving) (?:drugs|a package|packages|stuff) for\b", r"\bowes? (?:them|him|people) money\b",
-        r"\b(?:criminal(?:ly)? )?exploit(?:ed|ing|ation)\b(?! of)",
+        r"\b(?:criminal(?:ly)? )?exploit(?:ed|ing|ation)\b(?! of)", r"\bolder (?:lads|boys|guys)\b",
         r"\b(?:drop|take|carry|deliver)\w* (?:it|a bag|a package|a parcel|a rucksack|stuff|things) "
         r"(?:to|for|off)\b[^.]{0,40}\b(?:give|pay|gave|paid)\w* (?:me|him|her|them)\b",
     ),
     "financial abuse": (
         # someone else holding the speaker's money: "He minds my card for me", "Shane's got it"
-        r"(?<![\w'’])(?:he|she|they|[a-z]{2,})(?:'s| has)? (?:minds|keeps|holds|got|took|takes|uses|has) "
-        r"(?:all )?my (?:bank ?card|card|pin|money|benefits|wages|pension)\b",
+        r"(?<![\w'’])(?:he|she|they|[a-z]{2,})(?:'s| has)?(?: been)? (?:minds|keeps|holds|got|took|"
+        r"takes|taking|uses|using|has|had) (?:all )?my (?:bank ?card|card|pin|money|benefits|wages|"
+        r"pension)\b",
+        r"\b(?:keeps|kept|always) (?:asking|on at) (?:me|him|her|them)\b[^.]{0,12}\bfor money\b",
+        r"\bmakes? (?:me|him|her|them) sign\b",
         r"\bknows my (?:pin|number|card number)\b",
         r"\b(?:taking|took|takes|borrow(?:s|ed|ing)?) money (?:off|from) (?:me|him|her|them)\b",
     ),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from server.notes.drafting import DraftReply, DraftRequest, IncrementalNote, NoteOptions
 from server.notes.evidence import EvidenceChecker
 from server.notes.facts import find_facts, known_people, worker_labels
@@ -275,6 +277,51 @@ def test_risks_said_indirectly_are_risks():
     _, _, _, found = facts_by_section(script)
     assert [(r.evidence, r.severity) for r in found["risks"]] == [
         (("s_2",), "high"), (("s_3",), "high"), (("s_4",), "medium"), (("s_5",), "high")]
+
+
+@pytest.mark.parametrize("said", [
+    "He's not been taking his insulin.",
+    "I haven't eaten properly in days.",
+    "He's been hearing voices again.",
+    "She's been drinking a bottle of vodka a day.",
+    "There's stuff piled up to the ceiling, I can't get to the bed.",
+    "She's been wandering out at night in her nightie.",
+    "She left the gas on again and the pan burned.",
+    "Her carers keep not turning up.",
+    "The landlord said he'll throw us out if we complain.",
+    "The ceiling came down in the bathroom.",
+    "We've got no money left till payday.",
+    "She hasn't been to school for three weeks.",
+    "The dog bit the toddler last week.",
+    "I'm sofa surfing at my mate's.",
+])
+def test_practical_risks_as_people_say_them_are_risks(said):
+    _, _, _, found = facts_by_section([("S1", "Hi, I'm Euan, your care coordinator."),
+                                       ("S2", said)])
+    assert [r.evidence for r in found["risks"]] == [("s_2",)]
+
+
+@pytest.mark.parametrize("said", [
+    "The dog went for a walk with Dad.",
+    "We stayed out late at the fair on Saturday, it was lovely.",
+    "I couldn't afford to miss the bus.",
+    "He's off school for half term next week.",
+    "She wanders around the garden in the afternoon, she loves it.",
+    "He's been taking his medication every morning, no problems.",
+    "The carers come four times a day and they're brilliant.",
+])
+def test_everyday_lines_with_the_same_words_are_no_risk(said):
+    _, _, _, found = facts_by_section([("S1", "Hi, I'm Euan, your care coordinator."),
+                                       ("S2", said)])
+    assert found.get("risks", []) == []
+
+
+def test_a_workers_worry_is_a_risk_but_not_their_plan():
+    _, _, _, found = facts_by_section([
+        ("S1", "Hi, I'm Euan, your care coordinator."),
+        ("S1", "What worries me is the stairs, with her hip the way it is."),
+        ("S1", "I'm worried about the stairs, so I'll ask the OT to come out.")])
+    assert [r.evidence for r in found["risks"]] == [("s_2",)]
 
 
 def test_purpose_and_relayed_wishes_said_other_ways():

@@ -28,6 +28,21 @@ DISCLOSURES = [
     ("He said if I grass on him his mates'll come round and put my windows through.", "violence"),
     ("Shane's got it. He minds my card for me.", "financial abuse"),
     ("She takes my pension every week.", "financial abuse"),
+    # as people say it, not as a form names it
+    ("Some days I don't see the point of carrying on.", "suicide"),
+    ("What's the point of any of it.", "suicide"),
+    ("I can't see a way out of this.", "suicide"),
+    ("I've been saving up my tablets.", "suicide"),
+    ("I can't keep going like this.", "suicide"),
+    ("He's been scratching his arms till they bleed.", "self-harm"),
+    ("He put his hands round my neck.", "violence"),
+    ("I shake him when he won't stop crying.", "violence"),
+    ("He gets angry when I go out and he shouts at me.", "domestic abuse"),
+    ("I'm frightened to go home.", "domestic abuse"),
+    ("Mum's boyfriend told me not to tell anyone.", "sexual harm"),
+    ("He's been staying out with older lads.", "exploitation"),
+    ("He's been taking my bank card and I never see the money.", "financial abuse"),
+    ("My nephew keeps asking me for money and I can't say no.", "financial abuse"),
 ]
 EVERYDAY = [
     "She hurt her knee at football.",
@@ -48,6 +63,14 @@ EVERYDAY = [
     "I've got my card.",                 # one's own money is no one else's holding it
     "He has his money sorted now.",
     "I got my money back from the shop.",
+    "I don't see the point of filling in the same form twice.",
+    "What's the point of the meeting on Friday?",
+    "She pulls her hair back into a ponytail for school.",
+    "He shouted at the telly when the goal went in.",
+    "I'll shake hands with the head teacher.",
+    "We can't see a way to fit that in before Christmas.",
+    "Shall we carry on with the plan?",
+    "I've been keeping my receipts like you said.",
     "We put the window in last spring.",
 ]
 
