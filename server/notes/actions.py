@@ -274,13 +274,19 @@ _PLACE = re.compile(r"^(?:the|a|an|my|your|his|her|their|our|school|work|bed|sle
 _PRO_FORM = re.compile(r"(?:do|sort|get)\s+(?:that|this|it|so)(?:\s+(?:done|sorted|for\s+you))?"
                        r"|(?:do\s+)?that", re.I)
 _MEET = (r"(?:(?:home|school|family|network|professionals'?|strategy|core\s+group|child\s+"
-         r"protection|CIN|LAC|looked\s+after|TAF|case)\s+)?(?:visit|meeting|review|appointment|"
-         r"conference|catch-up|check-in|session|panel|hearing)")
+         r"protection|child\s+in\s+need|CIN|LAC|looked\s+after|TAF|team\s+around\s+the\s+family|"
+         r"case|best\s+interests|discharge|pathway(?:\s+plan)?|care|annual|six[- ]monthly|"
+         r"follow[- ]up|joint)\s+)?(?:visit|meeting|review|appointment|conference|catch-up|"
+         r"check-in|session|panel|hearing)")
 _RETURN = re.compile(
     rf"^(?:(?:come|pop|call|be|get)\s+back\b(?!\s+to\s+(?:that|this|it|you)\b)|(?:come|pop|call)"
     rf"\s+(?:round|over|in)\b|visit\b|see\s+(?:you|him|her|them|everyone)\b|meet\s+(?:again|up)\b|"
-    rf"catch\s+up\s+again\b|(?:attend|be\s+at|come\s+to|go\s+to|chair|hold)\s+(?:the\s+|our\s+)?"
-    rf"(?:next\s+)?{_MEET}"
+    rf"catch\s+up\s+again\b|(?:attend|be\s+at|come\s+to|go\s+to|chair|hold|have)\s+(?:the\s+|our\s+|a\s+|another\s+)?(?:next\s+)?{_MEET}"
+    # "we'll get everyone back round the table in six weeks"
+    rf"|get\s+(?:everyone|everybody|us\s+all|all\s+of\s+us)\s+(?:back\s+)?(?:round\s+the\s+"
+    rf"table|together)\b"
+    rf"|review\s+(?:it|this|things|everything|it\s+all|how\s+\w+\s+\w+)\b.{{0,30}}?\b(?:at\s+"
+    rf"(?:the|our)\s+next\s+{_MEET})"
     # "I'll call her again in a fortnight", "we'll review everything again in three months"
     rf"|(?:call|ring|phone|see|visit|speak\s+to|meet)\s+(?:you|him|her|them)(?:\s+(?:both|all))?"
     rf"\s+again\b|review\s+(?:(?:everything|things|it|this|that|the\s+\w+|your\s+\w+|his\s+\w+|"
@@ -295,9 +301,10 @@ _SPLIT = re.compile(rf"(?:,\s*and|,|\s+and)\s+(?:then\s+|also\s+)?(?=(?:{_VERBS}
 _MEETING_WORD = re.compile(r"visit|meeting|review|appointment|conference|catch-up|check-in|"
                            r"session|panel|hearing", re.I)
 _NEXT_STEP = re.compile(
-    rf"\b(?:(?:the|our|your|his|her|their)\s+)?(?P<next>next\s+)?{_MEET}(?P<link>\s+(?:is|will\s+be"
-    rf"|'s|'ll\s+be|is\s+going\s+to\s+be|(?:is|has\s+been)\s+(?:booked|set|arranged|planned|"
-    rf"moved)(?:\s+(?:for|to))?))?\s+", re.I)
+    # the longest link first: "is booked for the 18th", not "is" then "booked for ..."
+    rf"\b(?:(?:the|our|your|his|her|their)\s+)?(?P<next>next\s+)?{_MEET}(?P<link>\s+(?:"
+    rf"(?:is|'s|has\s+been|'s\s+been)\s+(?:booked|set|arranged|planned|moved|pencilled\s+in)"
+    rf"(?:\s+(?:to|in))?|is\s+going\s+to\s+be|will\s+be|'ll\s+be|is|'s))?\s+", re.I)
 
 
 _CONTACT = re.compile(r"^(?:ring|call|phone|text|email|e-mail|write\s+to|speak\s+to|talk\s+to|"

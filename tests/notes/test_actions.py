@@ -225,6 +225,18 @@ def test_booking_the_next_visit_is_one_action_not_also_a_next_step() -> None:
         ("action", "Sarah to ring the school.")]
 
 
+@pytest.mark.parametrize(("line", "due"), [
+    ("The child in need review is booked for the 18th.", dt.date(2026, 12, 18)),
+    ("We'll have the review meeting on the 14th of December at the school.",
+     dt.date(2026, 12, 14)),
+    ("We'll get everyone back round the table in six weeks.", dt.date(2027, 1, 12)),
+    ("We'll review it all at the next meeting in four weeks.", dt.date(2026, 12, 29)),
+])
+def test_the_next_meeting_said_other_ways_is_a_next_step(line, due) -> None:
+    (found,) = said(line)
+    assert (found.kind, found.due) == ("next_step", due)
+
+
 def test_a_next_step_and_an_action_in_one_sentence_come_in_the_order_said() -> None:
     found = said("Next visit on Thursday, and I'll ring the school before then.")
     assert [(c.kind, c.text, c.owner) for c in found] == [
