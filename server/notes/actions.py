@@ -279,7 +279,8 @@ _MEET = (r"(?:(?:home|school|family|network|professionals'?|strategy|core\s+grou
          r"follow[- ]up|joint)\s+)?(?:visit|meeting|review|appointment|conference|catch-up|"
          r"check-in|session|panel|hearing)")
 _RETURN = re.compile(
-    rf"^(?:(?:come|pop|call|be|get)\s+back\b(?!\s+to\s+(?:that|this|it|you)\b)|(?:come|pop|call)"
+    rf"^(?:reconvene|regroup|get\s+back\s+together|meet\s+back\b|"
+    rf"(?:come|pop|call|be|get)\s+back\b(?!\s+to\s+(?:that|this|it|you)\b)|(?:come|pop|call)"
     rf"\s+(?:round|over|in)\b|visit\b|see\s+(?:you|him|her|them|everyone)\b|meet\s+(?:again|up)\b|"
     rf"catch\s+up\s+again\b|(?:attend|be\s+at|come\s+to|go\s+to|chair|hold|have)\s+(?:the\s+|our\s+|a\s+|another\s+)?(?:next\s+)?{_MEET}"
     # "we'll get everyone back round the table in six weeks"
@@ -399,6 +400,8 @@ _ABOUT_THEM = re.compile(r"^(?:speak|talk|ring|call|phone|email|text|write|tell|
 
 # "I'll write a letter to the council. I'll have it done by Wednesday.": the second task
 # only dates the first.
+_GOING_THERE = re.compile(r"^(?:go|come|pop|call|head|get)\s+(?:round|over|out|in)\b|"
+                          r"^(?:visit|see)\s+(?:him|her|them|you)\b", re.I)
 _FOLLOWS_ON = re.compile(
     r"^(?:have|get|do|book|send|make\s+sure|put|bring|drop|sort|start|finish|post|hand|email)"
     r"\b[^.]*?\b(?:it|them|that|this|those|these)\b"
@@ -425,6 +428,14 @@ def _joined(found: list[Commitment]) -> list[Commitment]:
                 and last.due is None and (_ABOUT_THEM.match(_task(item)) or (
                     item.due is not None and _FOLLOWS_ON.match(_task(item))))):
             out[-1] = replace(item, text=f"{last.text.rstrip('.')}, and {_task(item)}.")
+            continue
+        # "I'll do a capacity assessment. I'll visit him Monday week, the 17th.": going to
+        # them on a day, right after an undated task, is when that task is done
+        if (last is not None and last.kind == "action" and last.due is None
+                and last.owner == item.owner and item.due is not None
+                and _GOING_THERE.match(_task(item))):
+            out[-1] = replace(item, kind="action",
+                              text=f"{last.text.rstrip('.')}, and {_task(item)}.")
             continue
         out.append(item)
     return out

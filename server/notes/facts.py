@@ -44,7 +44,9 @@ DISCUSSION_WORDS = 16   # a discussion point quotes this many words around its f
 PROFESSIONAL = re.compile(
     r"social worker|officer|visitor|nurse|gp|doctor|therapist|worker|practitioner|advocate|"
     r"teacher|police|interpreter|manager|coordinator|co-ordinator|assessor|clinician|"
-    r"psychiatrist|psychologist|consultant|professional|"
+    r"psychiatrist|psychologist|consultant|professional|adviser|advisor|midwife|senco|sendco|"
+    r"paramedic|solicitor|caseworker|navigator|specialist|mentor|counsellor|chair|lead|"
+    r"guardian|reviewing|keyworker|carer support|"
     # a role named by where they work: "from the Youth Justice Service", "the duty team"
     r"service|team|council|department|agency|unit|clinic|surgery|charity", re.I)
 
@@ -100,7 +102,8 @@ _OBSERVED = re.compile(
     r"shattered|exhausted|brighter|better|worse|clean|tidy|messy|cold|warm|calm|upset|withdrawn|"
     r"low|comfortable|relaxed|unwell|distressed|content|bigger|smaller|healthy|alert|flat|"
     r"cluttered|bare|empty)\b"
-    r"|\bI (?:could|can) smell\b|\bwhen I (?:arrived|came|got here|walked|pulled up|knocked)\b"
+    r"|\bI (?:could|can) smell\b|\bwhen I (?:arrived|came|got here|walked|pulled up|knocked|"
+    r"went (?:round|in|there|over)|called (?:round|in)|popped (?:round|in)|visited|was (?:there|round))\b"
     r"|\bI (?:couldn't|could not|can't|cannot) help (?:noticing|seeing)\b"
     # what the worker sees the child do, or measures: "she's smiling back at me", "4.9 kilos"
     r"|\b(?:she|he)(?:'s| is) (?:really )?(?:smiling|crawling|walking|babbling|cooing|playing|"
@@ -108,8 +111,30 @@ _OBSERVED = re.compile(
     r"|\b\d+(?:\.\d+)? ?(?:kilos?|kilograms?|kg|grams|centimetres|cm)\b"
     r"|\b(?:weighs|weighed|measures|measured)\b"
     r"|\b(?:the|his|her|their|your) (?:house|flat|home|room|bedroom|kitchen|fridge|garden|"
-    r"cupboards?|bathroom|living room|hallway|stairs) (?:is|was|looks?|looked|seems?|smells?|"
-    r"has|had|feels?)\b", re.I)
+    r"cupboards?|bathroom|living room|hallway|stairs|place|bed|cot|mattress|ceiling|walls?|"
+    r"windows?|carpet)(?:'s| is| was| looks?| looked| seems?| smells?| smelled| smelt| has| had|"
+    r"'s got| feels?| felt)\b"
+    # what is there to be seen: "there were a lot of empty cans by the bin"
+    r"|\bthere(?:'s| is| are| were| was)(?: (?:a lot of|lots of|loads of|hardly any|hardly "
+    r"anything|no|not much|quite a few|a few|a|an|some|still))? (?:\w+ )?(?:post|letters|cans|"
+    r"bottles|food|anything in|rubbish|bin bags|mould|mold|damp|curtains|bed|beds|cot|mattress|"
+    r"toys|clothes|nappies|bags|boxes|dishes|washing|smell|stains?|holes?|marks?|bruises?|"
+    r"furniture|heating|carpet|flooring|lock|locks)\b(?![^.]{0,20}\?)"
+    # how the worker found someone: "he was chatty and laughing", "she had to stop twice"
+    r"|\b(?:you|he|she|they|the baby|mum|dad|[A-Z][a-z]+) (?:was|were|is|are) (?:really |very |"
+    r"quite |a bit |so |much more |more )?(?:chatty|quiet|attentive|laughing|smiling|walking|"
+    r"playing|clean|content|calm|tearful|crying|agitated|distracted|unsteady|breathless|"
+    r"withdrawn|engaged|warm|affectionate|responsive|alert|sleepy|drowsy|slurring|smelling)\b"
+    r"|\b(?:he|she|they|mum|dad|the baby) (?:didn'?t|did not|wouldn'?t|would not) (?:make|look|"
+    r"speak|say|eat|engage|come|talk)\b"
+    r"|\b(?:had|has) to (?:stop|sit down|rest|hold on|lean)\b"
+    r"|\b(?:looks?|looked|seems?|seemed) like (?:he|she|they|you)(?:'s| has| have| had|'ve)? "
+    r"(?:lost|put on|gained|not|been)\b"
+    r"|\b(?:you|he|she|they) (?:seem|seems|seemed|look|looks|looked) (?:a lot |much |a bit )?"
+    r"(?:brighter|better|worse|thinner|brighter in (?:yourself|himself|herself))\b"
+    r"|\b(?:freezing|boiling|roasting) in here\b|\b(?:flat|house|place|room)(?:'s| is) "
+    r"(?:freezing|boiling|spotless|filthy|immaculate)\b"
+    r"|\bwhile I (?:was|'ve been) (?:here|there|with you)\b", re.I)
 # Risks a note records that are not live safeguarding flags.
 _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
     ("fall", "medium", r"\b(?:fell|fallen|falls?|falling) (?:over|down|again|twice|in|on|"
@@ -170,7 +195,11 @@ _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
                              r"refus\w*(?: to be)?) (?:taking|take|having) (?:his|her|my|their|the) "
                              r"(?:medication|medicine|tablets|pills|insulin|meds|inhaler)\b"),
     ("not eating", "medium", r"\b(?:haven'?t|hasn'?t|not|barely) (?:been )?(?:eaten|eating) "
-                             r"(?:properly|in days|for days|since)\b|\bforget(?:s|ting)? to eat\b"),
+                             r"(?:properly|in days|for days|since)\b|\bforget(?:s|ting)? to eat\b|"
+                             r"\b(?:not|n't|never) (?:had|have|having|eaten|cooked) (?:a )?(?:proper|"
+                             r"hot|decent|cooked) (?:meal|food|dinner|tea)\b"),
+    ("said risk", "medium", r"\b(?:fire|falls?|choking|ligature|safeguarding|financial|safety) "
+                            r"risks?\b(?! assessments?)"),
     ("sleep", "medium", r"\b(?:haven'?t|hasn'?t|not) slept (?:in|for|since|at all)\b|\bno sleep\b"),
     ("mental health", "high", r"\bhearing voices\b|\bvoices (?:telling|in (?:my|his|her) head)\b|"
                               r"\bparanoi\w*|\bpsychos[ie]s\b|\bpsychotic\b|\bself[- ]?medicat\w*"),
@@ -179,7 +208,7 @@ _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
                           r"(?:day|night))?"),
     ("home conditions", "medium", r"\b(?:piled|stacked) (?:up )?(?:to the ceiling|high|everywhere)\b|"
                                   r"\bfull of (?:rubbish|bin bags|bags|junk|stuff|boxes)\b|\bhoard\w*|"
-                                  r"\bblocked (?:with|by) (?:boxes|bags|stuff|rubbish|junk)\b|"
+                                  r"\bblocked (?:solid |up |off )?(?:with|by) (?:boxes|bags|stuff|rubbish|junk)\b|"
                                   r"\bcan'?t get to (?:the|my|his|her) (?:bed|toilet|bath|kitchen|"
                                   r"cooker|door|stairs)\b|\bnappy rash\b"),
     ("wandering", "medium", r"\bwander(?:s|ed|ing)? (?:out|off)\b|\bwander(?:s|ed|ing)? (?:about|"
@@ -421,11 +450,16 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
     said = turn.sentences() if turn is not None else [
         (s, (seg,)) for s in split_sentences(seg.text)]
     found: dict[tuple[str, str], DraftItem] = {}   # one item per section and segment
+    relaying = False    # a worker passing on the person's own words: "He said, it's my home"
     for n, (sentence, sources) in enumerate(said):
         if sentence.rstrip().endswith("?"):
             continue  # a question asserts nothing; a screening question is not a disclosure
         cited = tuple(s.segment_id for s in sources) if turn is not None else evidence
-        if by_worker:
+        relaying = by_worker and (bool(_RELAYS.search(sentence)) or relaying)
+        if relaying and (_VOICE.search(sentence) or _RELAYED_WISH.search(sentence)) \
+                and _risk(sentence) is None:
+            item = DraftItem("voice_of_person", _quote(name, "passed on", sentence), cited)
+        elif by_worker:
             item = _worker_fact(name, sentence, cited)
         else:
             item = _person_fact(name, sentence, cited)
@@ -463,6 +497,11 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
     return items + list(found.values())
 
 
+# "He said, it's my home", "she told me she wants ...": the person's words, through a worker
+_RELAYS = re.compile(r"\b(?:he|she|they|[A-Z][a-z]+) (?:said|says|told me|tells me|keeps saying|"
+                     r"kept saying|was very clear|made it clear)\b(?:,|:| that\b)?", re.I)
+_RELAYED_WISH = re.compile(r"\b(?:it's|it is) my (?:home|house|flat|life|choice|decision)\b|"
+                           r"\b(?:they're|they are) my (?:things|stuff|belongings)\b", re.I)
 _WISHES_ASKED = re.compile(
     r"\bwhat (?:do|would|did) you (?:really )?(?:want|like|hope|wish|need)\b|\bwhat would "
     r"(?:you like|make (?:it|things|a difference|you)|help)\b|\bwhat matters (?:most )?to you\b|"
@@ -590,7 +629,8 @@ def _whole(item: DraftItem, name: str, sentence: str, text: str) -> DraftItem:
     sentences ("Staying in my own house. Sixty years I've lived here.")."""
     if len(text.split()) > QUOTE_WHOLE_WORDS or sentence.strip() == text.strip():
         return item
-    verb = "observed" if item.section == "observations" else "said"
+    verb = next((v for v in ("observed", "passed on") if item.text.startswith(f"{name} {v}:")),
+                "said")
     return replace(item, text=_quote(name, verb, text))
 
 
@@ -612,7 +652,7 @@ def _worker_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftIt
     # they are planning to act on
     if not _COMMITS.search(sentence) and not _MODAL_WORDS.search(sentence):
         for cue_name, severity, pattern in _PRACTICAL:
-            if cue_name in _WORKER_RISKS and pattern.search(sentence):
+            if cue_name not in _WORKER_TOPICS and pattern.search(sentence):
                 return DraftItem("risks", _quote(name, "said", sentence), evidence,
                                  severity=severity)
     return None
@@ -624,7 +664,9 @@ _CONCERN = re.compile(r"\b(?:I'm|I am|we're|we are|I was|we were|I've been|we've
                       r"only )?(?:concern|worry) (?:is|was|here is|for me is)\b|\bwhat (?:worries|"
                       r"concerns) me\b|\bI(?:'m| am) not (?:happy|comfortable) (?:about|with|that)\b",
                       re.I)
-_WORKER_RISKS = frozenset({"said risk", "notice", "skin", "fall", "unlawful eviction", "eviction"})
+# A worker talking money is setting out the case (discussion), not disclosing a risk; any
+# other risk a worker reports is one (in a multi-agency meeting, most risks are reported).
+_WORKER_TOPICS = frozenset({"arrears", "debt", "money"})
 
 
 def _person_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftItem | None:

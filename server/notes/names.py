@@ -97,6 +97,7 @@ _ORGS: tuple[tuple[str, str], ...] = (
     (r"(?:the\s+)?family\s+support(?:\s+(?:team|service))?", "family support worker"),
     (r"(?:the\s+)?health\s+visiting(?:\s+team)?", "health visitor"),
     (r"(?:the\s+)?police", "police officer"),
+    (r"tenanc(?:y|ies)", "housing officer"),
 )
 _ROLE = rf"(?P<role>(?i:{'|'.join(p for p, _ in _ROLES)}))(?![\w'’-])"
 # The last word of a job title: "tenancy sustainment officer", "money adviser". A name
@@ -109,7 +110,8 @@ _HEADS = ("officer|worker|visitor|nurse|adviser|advisor|manager|coordinator|co-o
 _KIN = (r"(?P<kin>(?i:son|daughter|wife|husband|partner|brother|sister|mum|dad|mother|father|"
         r"nan|gran|grandma|grandad|grandson|granddaughter|nephew|niece|aunt|auntie|uncle|"
         r"cousin|friend|neighbour|carer))(?![\w'’-])")
-_PHRASE = (rf"(?P<phrase>(?i:(?:[a-z][a-z'’-]*\s+){{0,3}}(?:{_HEADS})))(?i:s)?(?![\w'’-])"
+_PHRASE = (rf"(?P<phrase>(?i:(?:(?!i['’]m\b|i\b|am\b|we['’]re\b)[a-z][a-z'’-]*\s+){{0,3}}"
+           rf"(?:{_HEADS})))(?i:s)?(?![\w'’-])"
            # a whole noun phrase, not "Ade, could the carers prompt ...": it ends the clause
            r"(?=\s*(?:[.,;!]|$)|\s+(?:with|from|at|for|in|on|here|based|who)\b)")
 _ORG = rf"(?P<org>(?i:{'|'.join(p for p, _ in _ORGS)}))(?![\w'’-])"
@@ -124,6 +126,10 @@ _INTROS = (
     # "It's Sam from housing", on the phone "It's Niall, the discharge coordinator on Elm Ward"
     re.compile(rf"\b(?i:it['’]s)\s+{_NAME}(?=,?\s+from\s|,\s+(?:(?i:the|a|an|your|one\s+of\s+the)"
                rf"\s+){_PHRASE.replace('?P<phrase>', '')})"),
+    # "And it's Dev, I look after Dennis's tenancy": a name, then what they do
+    re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:and|hi|hello|hiya|morning)\W+)?(?i:it['’]s)\s+"
+               rf"{_NAME}(?=,\s+(?:I['’]m|I\s+am|I\s+work|I\s+look\s+after|I\s+manage|I\s+run|"
+               rf"I\s+coordinate|I['’]ve\s+been\s+working)\b)"),
     # A bare "This is Jayden." usually presents someone else, so it needs a "from"/"here".
     re.compile(rf"\b(?i:this\s+is)\s+{_NAME}(?=,?\s+(?:from|at)\s|\s+(?:here|speaking)\b)"),
     re.compile(rf"^\W*(?:(?i:hi|hello|hiya|hey|morning)\W+)?{_NAME}\s+(?i:here|speaking)\b"
@@ -155,6 +161,8 @@ _SELF_ROLES = (
                rf"(?!(?i:a|an|the|that|this|my|your|his|her|their|just|only|not|all)\b)"
                rf"(?:[\w'’-]+\s+){{0,2}}[\w'’-]+,?\s+(?i:from|with)\s+{_ORG}"),
     re.compile(rf"{_I_AM}(?i:from|with)\s+{_ORG}"),
+    re.compile(rf"\b(?i:i\s+(?:look\s+after|manage|deal\s+with|handle))\s+(?:[\w'’]+\s+)?"
+               rf"(?P<org>(?i:tenanc(?:y|ies)))\b"),
     re.compile(rf"\b(?i:i\s+work)\s+(?i:for|in|with|at)\s+{_ORG}"),
     re.compile(rf"\b(?i:i\s+work\s+as)\s+(?:(?i:the|a|an)\s+)?{_MOD}{_ROLE}"),
     # "I'm your care coordinator", "I'm the main carer": a job title said of oneself

@@ -470,3 +470,15 @@ def test_let_me_about_what_is_said_now_is_no_task() -> None:
 def test_a_weekday_with_a_bare_ordinal_dates_the_task_by_the_ordinal() -> None:
     c = one("Paul's going to do the online safety course at the Civic Centre Tuesday 8th.")
     assert c.owner == "Paul" and c.due == dt.date(2026, 12, 8)
+
+
+def test_going_to_them_on_a_day_after_an_undated_task_is_when_it_is_done():
+    found = said("I'll do a carer's assessment with you. I'll visit you Monday week, the 14th.")
+    assert [(c.kind, c.text, c.due) for c in found] == [
+        ("action", "Sarah to do a carer's assessment with you, and visit you Monday week, "
+                   "the 14th.", dt.date(2026, 12, 14))]
+
+
+def test_reconvening_is_a_next_step():
+    (found,) = said("Then let's reconvene in two weeks, same link.")
+    assert (found.kind, found.due) == ("next_step", dt.date(2026, 12, 15))

@@ -530,3 +530,32 @@ def test_someone_there_whose_voice_no_label_holds_is_listed_present_without_a_la
                                     {"S1": Person("Priya", "social worker")})).to_wire()
     assert [(a["speaker"], a["name"]) for a in named["attendees"]] == [
         ("S1", "Priya"), ("", "Kelly"), ("", "Kieran")]
+
+
+def test_in_a_multi_agency_meeting_a_professional_reporting_a_risk_is_a_risk():
+    script = [("S1", "Hi, I'm Paul, the social worker chairing today."),
+              ("S2", "Hi, I'm Ann, the district nurse."),
+              ("S2", "She told me she's not had a hot meal in weeks, just toast."),
+              ("S2", "From our side the fire risk is the worry, with the heater by the bed."),
+              ("S2", "Her rent arrears are 400 pounds now.")]       # the case, not a risk
+    _, _, _, found = facts_by_section(script)
+    assert [r.evidence for r in found["risks"]] == [("s_3",), ("s_4",)]
+
+
+def test_a_worker_passing_on_the_persons_own_words_gives_their_voice():
+    script = [("S1", "Hi, I'm Paul, the social worker."),
+              ("S2", "Hi, I'm Ann, the district nurse."),
+              ("S2", "I asked him. He said, it's my house and it's my choice. "
+                     "I don't want anyone moving my things.")]
+    _, _, _, found = facts_by_section(script)
+    voice = found["voice_of_person"]
+    assert [v.evidence for v in voice] == [("s_3",)]
+    assert voice[0].text.startswith("Ann passed on:")
+
+
+def test_what_a_worker_found_when_they_went_round_is_observed():
+    script = [("S1", "Hi, I'm Paul, the social worker."),
+              ("S1", "When I went round on Friday the kitchen door was shut and the hall "
+                     "was blocked solid with bags.")]
+    _, _, _, found = facts_by_section(script)
+    assert [o.evidence for o in found["observations"]] == [("s_2",)]

@@ -402,3 +402,9 @@ def test_a_job_title_in_the_next_sentence_after_the_name_is_the_role() -> None:
               "Montgomery Council.")
     assert got == {"S1": NameSuggestion("S1", "Ross Milne", "homelessness prevention officer",
                                         "s_1")}
+
+
+def test_its_a_name_then_what_they_do_is_an_introduction():
+    segs = lines(("S1", "Morning all."),
+                 ("S4", "And it's Dev, I look after Ken's tenancy at Eastfield Homes."))
+    assert suggest_names(segs)["S4"] == NameSuggestion("S4", "Dev", "housing officer", "s_2")
