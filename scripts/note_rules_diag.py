@@ -28,6 +28,7 @@ from scripts import note_score  # noqa: E402
 from scripts.bench_notes_served import totals  # noqa: E402
 from server.notes import DrafterConfig, load_drafter  # noqa: E402
 from server.notes.drafting import IncrementalNote  # noqa: E402
+from server.notes.evidence import EvidenceChecker, MiniLMEmbedder  # noqa: E402
 from server.notes.schema import MeetingInfo, Segment  # noqa: E402
 
 MEETINGS = ROOT / "scripts" / "note_meetings"
@@ -45,8 +46,9 @@ def stored_segments(path: Path) -> list[Segment]:
             for s in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def rules_note(script: dict[str, Any], segments: list[Segment]) -> dict[str, Any]:
-    note = IncrementalNote(load_drafter(DrafterConfig(engine="rules"), None), None)
+def rules_note(script: dict[str, Any], segments: list[Segment],
+               checker: EvidenceChecker | None = None) -> dict[str, Any]:
+    note = IncrementalNote(load_drafter(DrafterConfig(engine="rules"), None), checker)
     note.add_segments(segments)
     date = dt.date.fromisoformat(script["date"])
     end = segments[-1].end_s if segments else 0.0
@@ -60,7 +62,11 @@ def main() -> int:
     parser.add_argument("--transcripts", type=Path,
                         help="score on the stored transcripts of a served run instead")
     parser.add_argument("--missed", action="store_true", help="list each missed fact")
+    parser.add_argument("--minilm", type=Path,
+                        help="the all-minilm-l6-v2 folder: check evidence and score risks by "
+                             "meaning, as the server does")
     args = parser.parse_args()
+    checker = EvidenceChecker(MiniLMEmbedder(args.minilm)) if args.minilm else None
     rows = []
     for path in sorted(args.meetings_dir.glob("*.json")):
         if args.names and path.stem not in args.names:
@@ -73,7 +79,7 @@ def main() -> int:
             segments = stored_segments(stored)
         else:
             segments = script_segments(script)
-        wire = rules_note(script, segments)
+        wire = rules_note(script, segments, checker)
         report = note_score.score(wire, [
             {"segment_id": s.segment_id, "speaker": s.speaker, "start": s.start_s,
              "end": s.end_s, "text": s.text} for s in segments], script)

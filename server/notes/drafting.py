@@ -23,6 +23,7 @@ from server.notes.assemble import build_note, combine, content_words, coverage, 
 from server.notes.evidence import INVENTED, claim
 from server.notes.facts import find_facts, known_people, suggested_people
 from server.notes.names import present_people
+from server.notes.semantic import scorer_for
 from server.notes.names import NameSuggestion, suggest_names
 from server.notes.prompt import (CONTEXT_LINES, DraftChunk, DraftItem, echoes_prompt,
                                  parse_json_prefix)
@@ -206,8 +207,10 @@ class IncrementalNote:
         order = {s.segment_id: i for i, s in enumerate(segments)}
         meeting = replace(meeting, suggested=suggested_people(segments, meeting.speakers))
         meeting = replace(meeting, present=present_people(segments, meeting.people()))
+        embedder = self.checker.embedder if self.checker is not None else None
         facts = find_facts(segments if self.options.rule_facts else [], meeting.people(),
-                           meeting.date)
+                           meeting.date,
+                           scorer_for(embedder).scores if embedder is not None else None)
         similarity = self.checker.similarity if self.checker is not None else None
         drafted = combine(merge_items(facts.items, similarity, order),
                           merge_items(items, similarity, order), order)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from server.engines.sentences import split_sentences
@@ -32,6 +32,7 @@ from server.notes.prompt import DraftItem
 from server.notes.risks import find_cue
 from server.notes.names import suggest_names
 from server.notes.schema import Person, Segment, merge_people
+from server.notes.semantic import RISK_MARGIN
 from server.notes.turns import STOP_WORDS as _STOP
 from server.notes.turns import Turn, is_small_talk, speaker_turns
 
@@ -294,7 +295,8 @@ def who(label: str, speakers: Mapping[str, Person]) -> str:
 
 
 def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
-               meeting_date: dt.date) -> Facts:
+               meeting_date: dt.date,
+               risk_scores: Callable[[Sequence[str]], Sequence[float]] | None = None) -> Facts:
     """Every fact the rules find, in transcript order, and the small-talk segments.
 
     The rules read turns, not segments: recognition cuts one person's talk at pauses, often
@@ -316,7 +318,45 @@ def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
         previous = turn
     if not any(i.section == "purpose" for i in items):
         items.extend(_stated_aim(speaker_turns(segments), workers, speakers))
+    if risk_scores is not None:
+        items = _with_meant_risks(items, segments, speakers, set(small), risk_scores)
     return Facts(tuple(i for i in _merge_repeats(items) if not _empty_task(i)), tuple(small))
+
+
+MEANT_RISK_WORDS = 5   # a sentence shorter than this is too little to judge by meaning
+# "Mind the step, it's slippy.", "Reece, get your feet off the sofa.": telling someone what
+# to do here and now discloses nothing
+_TELLING = re.compile(r"^\W*(?:(?:[A-Z][a-z]+|love|mate|darling),\s+)?(?:go|mind|get|come|sit|"
+                      r"put|take|have|pop|let|look|hold|wait|shift|give|tell|grab|watch)\b", re.I)
+
+
+def _with_meant_risks(items: list[DraftItem], segments: Sequence[Segment],
+                      speakers: Mapping[str, Person], small: set[str],
+                      risk_scores: Callable[[Sequence[str]], Sequence[float]]) -> list[DraftItem]:
+    """``items`` with a risk for each sentence no rule took whose meaning is a risk's
+    (``semantic.RiskScorer``): said in words no lexicon lists."""
+    quoted: dict[str, str] = {}
+    for item in items:
+        for sid in item.evidence:
+            quoted[sid] = quoted.get(sid, "") + " " + item.text
+    candidates: list[tuple[str, str, tuple[str, ...]]] = []
+    for turn in speaker_turns(segments):
+        name = who(turn.segments[0].speaker, speakers)
+        for sentence, sources in turn.sentences():
+            ids = tuple(s.segment_id for s in sources)
+            if (sentence.rstrip().endswith("?") or len(sentence.split()) < MEANT_RISK_WORDS
+                    or all(sid in small for sid in ids) or _COMMITS.search(sentence)
+                    or _TELLING.match(sentence)
+                    or any(sentence.strip() in quoted.get(sid, "") for sid in ids)):
+                continue
+            candidates.append((name, sentence, ids))
+    scores = risk_scores([sentence for _, sentence, _ in candidates])
+    order = {s.segment_id: i for i, s in enumerate(segments)}
+    meant = [DraftItem("risks", _quote(name, "said", sentence), ids, severity="medium")
+             for (name, sentence, ids), score in zip(candidates, scores, strict=True)
+             if score >= RISK_MARGIN]
+    return sorted(items + meant, key=lambda i: min((order.get(sid, 1 << 30)
+                                                     for sid in i.evidence), default=1 << 30))
 
 
 def _empty_task(item: DraftItem) -> bool:

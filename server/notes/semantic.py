@@ -1,0 +1,72 @@
+"""Risks said in words no lexicon lists, found by meaning: a sentence is compared with a bank
+of spoken risk disclosures and of lines that use the same words without one.
+
+The lexicons of ``risks.py`` and ``facts.py`` are precise but know only the phrasings someone
+thought of; on meetings nobody tuned them for they found 1 risk in 8. So each sentence the
+rules leave without an item is also embedded (the MiniLM the evidence checker already loads)
+and scored: the mean cosine similarity of its ``NEIGHBOURS`` nearest risk examples, less that
+of its nearest not-risk examples (``data/risk_examples.json``: plans, screening questions,
+resolved problems and ordinary life that share the risk words). Above ``RISK_MARGIN`` it is
+a risk item, quoted and cited like every other, so the worker sees exactly what was said.
+Deterministic: the same sentences give the same scores.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from server.notes.evidence import Embedder
+
+EXAMPLES = Path(__file__).with_name("data") / "risk_examples.json"
+NEIGHBOURS = 5
+RISK_MARGIN = 0.08   # docs/benchmarks.md: recall and false items by margin
+
+
+class RiskScorer:
+    """``scores(sentences)``: how much nearer each is to a risk than to an everyday line."""
+
+    def __init__(self, embedder: Embedder, examples: Path = EXAMPLES) -> None:
+        bank = json.loads(examples.read_text(encoding="utf-8"))
+        self._embedder = embedder
+        self._texts = ([e["text"] for e in bank["risk"]], [e["text"] for e in bank["not_risk"]])
+        self._banks: tuple[np.ndarray, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def _bank(self) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:   # embedded once, on first use, not at server start
+            if self._banks is None:
+                risk, everyday = self._texts
+                self._banks = (self._embedder.encode(risk), self._embedder.encode(everyday))
+            return self._banks
+
+    def scores(self, sentences: Sequence[str]) -> list[float]:
+        if not sentences:
+            return []
+        risk, everyday = self._bank()
+        vectors = self._embedder.encode(list(sentences))
+        return [float(a - b) for a, b in zip(_nearest(vectors @ risk.T),
+                                             _nearest(vectors @ everyday.T), strict=True)]
+
+
+def _nearest(similarity: np.ndarray) -> np.ndarray:
+    k = min(NEIGHBOURS, similarity.shape[1])
+    return np.sort(similarity, axis=1)[:, -k:].mean(axis=1)
+
+
+_SCORERS: dict[int, tuple[Embedder, RiskScorer]] = {}
+_SCORERS_LOCK = threading.Lock()
+
+
+def scorer_for(embedder: Embedder) -> RiskScorer:
+    """One scorer per embedder, so the bank is embedded once per process."""
+    with _SCORERS_LOCK:
+        held = _SCORERS.get(id(embedder))
+        if held is None or held[0] is not embedder:
+            held = (embedder, RiskScorer(embedder))
+            _SCORERS[id(embedder)] = held
+        return held[1]
