@@ -524,15 +524,24 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
     # What was said with a figure, a sum or a date, and is in no other item of the turn, is
     # discussion: "She's missed nine days since half-term", "arrears of £1,240.50".
     quoted = " ".join(i.text for i in found.values())
-    for sentence, sources in said:
+    for n, (sentence, sources) in enumerate(said):
         if ((m := _SPECIFIC.search(sentence)) and not sentence.rstrip().endswith("?")
                 and sentence.strip() not in quoted and not _COMMITS.search(sentence)
                 and not (items and _MODAL_WORDS.search(sentence))):
             cited = tuple(s.segment_id for s in sources) if turn is not None else evidence
-            point = _answer(_clip(sentence, m.start()), name, seg, previous, speakers, cited)
+            words = _clip(sentence, m.start())
+            if words == sentence and n + 1 < len(said):
+                # "Eight hundred and seventy-five pound, every month. Universal Credit gives
+                # six hundred and forty for the rent.": a short point and what it is about
+                after, more = said[n + 1]
+                if (not after.rstrip().endswith("?") and after.strip() not in quoted
+                        and len(f"{sentence} {after}".split()) <= 2 * DISCUSSION_WORDS):
+                    words = f"{sentence.strip()} {after.strip()}"
+                    if turn is not None:
+                        cited = tuple(dict.fromkeys((*cited, *(s.segment_id for s in more))))
+            point = _answer(words, name, seg, previous, speakers, cited)
             if items or found:
-                point = replace(point, text=_quote(name, "said", _clip(sentence, m.start())),
-                                evidence=cited)
+                point = replace(point, text=_quote(name, "said", words), evidence=cited)
             return items + list(found.values()) + [point]
     return items + list(found.values())
 

@@ -559,3 +559,14 @@ def test_what_a_worker_found_when_they_went_round_is_observed():
                      "was blocked solid with bags.")]
     _, _, _, found = facts_by_section(script)
     assert [o.evidence for o in found["observations"]] == [("s_2",)]
+
+
+def test_a_short_point_with_a_figure_is_quoted_with_what_it_is_about():
+    _, _, _, found = facts_by_section([
+        ("S1", "Hi, I'm Euan, your social worker."),
+        ("S2", "Six hundred pound, every month. Housing benefit only covers the rent on a "
+               "one bed.")])
+    (point,) = found["discussion"]
+    assert point.text == ('S2 said: "Six hundred pound, every month. Housing benefit only '
+                          'covers the rent on a one bed."')
+    assert point.evidence == ("s_2",)
