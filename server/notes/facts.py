@@ -256,7 +256,6 @@ _HIGH_CUES = frozenset({"suicide", "self-harm", "violence", "domestic abuse", "s
                         "exploitation", "missing episode"})
 
 
-
 @dataclass(frozen=True)
 class Facts:
     items: tuple[DraftItem, ...]
@@ -417,7 +416,6 @@ _TOPIC = re.compile(r"\b(?:review\w*|plan|check(?:ing)? (?:in|on|how)|go(?:ing)?
 _INTRODUCING = re.compile(r"\b(?:I'm|I am|[Mm]y name|[Ii]t's|[Tt]his is) [A-Z]")
 
 
-
 _ANAPHORIC = re.compile(r"\b(?:them|it|that|this|those|these|there)\b", re.I)
 
 
@@ -466,9 +464,6 @@ def _repeats(a: DraftItem, b: DraftItem) -> bool:
     if shared:
         return shared >= min(len(words_a), len(words_b)) / 2
     return verb_a == verb_b and a.due is not None and a.due == b.due
-
-
-
 
 
 def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,

@@ -556,19 +556,19 @@ def present_people(segments: Sequence[Segment],
     names the labels already carry are not repeated.
     """
     known = [p.name for p in named.values() if p.name]
-    found: dict[str, tuple[str, str, int]] = {}     # first name -> (name, role, strength)
+    found: list[tuple[str, str, int]] = []     # (name, role, strength), in order of mention
 
     def add(name: str, role: str, strength: int) -> None:
         if not name or any(_same_person(name, k) for k in known):
             return
-        key = name.split()[0].lower()
-        old = found.get(key)
-        if old is None:
-            found[key] = (name, role, strength)
+        at = next((i for i, (had, _, _) in enumerate(found) if _same_person(name, had)), None)
+        if at is None:
+            found.append((name, role, strength))
             return
-        fuller = name if len(name.split()) > len(old[0].split()) else old[0]
-        better = role and (not old[1] or strength > old[2])
-        found[key] = (fuller, role if better else old[1], max(strength, old[2]))
+        had, had_role, had_strength = found[at]
+        fuller = name if len(name.split()) > len(had.split()) else had
+        better = role and (not had_role or strength > had_strength)
+        found[at] = (fuller, role if better else had_role, max(strength, had_strength))
 
     for i, seg in enumerate(segments):
         own = _introductions(seg.text)
@@ -581,4 +581,4 @@ def present_people(segments: Sequence[Segment],
         for name in [*_addressed(seg.text), *_thanked(seg.text)]:
             if not any(_same_person(name, mine) for mine, _ in own):
                 add(name, "", _ADDRESS)
-    return [Person(name, role) for name, role, _ in found.values()]
+    return [Person(name, role) for name, role, _ in found]

@@ -408,3 +408,9 @@ def test_its_a_name_then_what_they_do_is_an_introduction():
     segs = lines(("S1", "Morning all."),
                  ("S4", "And it's Dev, I look after Ken's tenancy at Eastfield Homes."))
     assert suggest_names(segs)["S4"] == NameSuggestion("S4", "Dev", "housing officer", "s_2")
+
+
+def test_two_people_with_the_same_title_are_two_people_present():
+    segs = lines(("S1", "Thanks, Mrs Okafor."), ("S2", "Okay."), ("S1", "Thanks, Mrs Bell."),
+                 ("S2", "Right."))
+    assert present_people(segs, {}) == [Person("Mrs Okafor", ""), Person("Mrs Bell", "")]
