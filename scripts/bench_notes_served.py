@@ -168,6 +168,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 row["live"] |= {"drafting_s": streamed["drafting_s"],
                                 "ready_s": streamed["ready_s"]}
                 row["_live_note"] = streamed["note"]
+                row["_live_segments"] = streamed["segments"]
             results["meetings"][script["_name"]] = row
             print(json.dumps({script["_name"]: {k: v for k, v in row.items()
                                                 if not k.startswith("_")}}), flush=True)
@@ -177,6 +178,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         server.stop()
     for row in results["meetings"].values():
         row.pop("_live_note", None)
+        row.pop("_live_segments", None)
     results["all"] = totals([row["upload"] for row in results["meetings"].values()])
     return results
 
@@ -202,6 +204,8 @@ async def busy_run(port: int, script: dict[str, Any], audio: dict[str, Any],
                    results: dict[str, Any]) -> dict[str, Any]:
     wav, _ = audio[script["_name"]]
     idle = results["meetings"][script["_name"]].get("_live_note")
+    idle_said = [(s["speaker"], s["text"]) for s in
+                 results["meetings"][script["_name"]].get("_live_segments") or []]
     spinners = [multiprocessing.Process(target=spin, daemon=True) for _ in range(2)]
     for p in spinners:
         p.start()
@@ -214,6 +218,9 @@ async def busy_run(port: int, script: dict[str, Any], audio: dict[str, Any],
             "drafting_s": streamed["drafting_s"],
             "identical_to_idle": idle is not None and comparable(idle) == comparable(
                 streamed["note"]),
+            # a note can only be the same when what it was drafted from is
+            "transcript_identical_to_idle": idle_said == [
+                (s["speaker"], s["text"]) for s in streamed["segments"] or []],
             "items": sum(len(v) for k, v in (streamed["note"] or {}).items()
                          if isinstance(v, list) and k not in ("attendees", "unsupported"))}
 
