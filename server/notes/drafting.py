@@ -22,13 +22,12 @@ from typing import Any, Protocol
 from server.notes.assemble import build_note, combine, content_words, coverage, merge_items
 from server.notes.evidence import INVENTED, claim
 from server.notes.facts import find_facts, known_people, suggested_people
-from server.notes.names import present_people
-from server.notes.semantic import scorer_for
-from server.notes.names import NameSuggestion, suggest_names
+from server.notes.names import NameSuggestion, present_people, suggest_names
 from server.notes.prompt import (CONTEXT_LINES, DraftChunk, DraftItem, echoes_prompt,
                                  parse_json_prefix)
 from server.notes.schema import (DRAFT_SCHEMA, MAX_ITEMS_PER_CHUNK, CaseNote, MeetingInfo,
                                  Person, Segment)
+from server.notes.semantic import scorer_for
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ Deterministic: the same sentences give the same scores.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Sequence
@@ -38,7 +39,7 @@ class RiskScorer:
         self._lock = threading.Lock()
 
     def _bank(self) -> tuple[np.ndarray, np.ndarray]:
-        with self._lock:   # embedded once, on first use, not at server start
+        with self._lock:   # embedded once, on first use (the note engine's load makes it)
             if self._banks is None:
                 risk, everyday = self._texts
                 self._banks = (self._embedder.encode(risk), self._embedder.encode(everyday))
@@ -58,15 +59,7 @@ def _nearest(similarity: np.ndarray) -> np.ndarray:
     return np.sort(similarity, axis=1)[:, -k:].mean(axis=1)
 
 
-_SCORERS: dict[int, tuple[Embedder, RiskScorer]] = {}
-_SCORERS_LOCK = threading.Lock()
-
-
+@functools.cache
 def scorer_for(embedder: Embedder) -> RiskScorer:
-    """One scorer per embedder, so the bank is embedded once per process."""
-    with _SCORERS_LOCK:
-        held = _SCORERS.get(id(embedder))
-        if held is None or held[0] is not embedder:
-            held = (embedder, RiskScorer(embedder))
-            _SCORERS[id(embedder)] = held
-        return held[1]
+    """One scorer per embedder, so the examples are embedded once per process."""
+    return RiskScorer(embedder)
