@@ -282,7 +282,8 @@ _RETURN = re.compile(
     rf"^(?:reconvene|regroup|get\s+back\s+together|meet\s+back\b|"
     rf"(?:come|pop|call|be|get)\s+back\b(?!\s+to\s+(?:that|this|it|you)\b)|(?:come|pop|call)"
     rf"\s+(?:round|over|in)\b|visit\b|see\s+(?:you|him|her|them|everyone)\b|meet\s+(?:again|up)\b|"
-    rf"catch\s+up\s+again\b|(?:attend|be\s+at|come\s+to|go\s+to|chair|hold|have)\s+(?:the\s+|our\s+|a\s+|another\s+)?(?:next\s+)?{_MEET}"
+    rf"catch\s+up\s+again\b|(?:attend|be\s+at|come\s+to|go\s+to|chair|hold|have)\s+"
+    rf"(?:the\s+|our\s+|a\s+|another\s+)?(?:next\s+)?{_MEET}"
     # "we'll get everyone back round the table in six weeks"
     rf"|get\s+(?:everyone|everybody|us\s+all|all\s+of\s+us)\s+(?:back\s+)?(?:round\s+the\s+"
     rf"table|together)\b"
@@ -424,18 +425,15 @@ def _joined(found: list[Commitment]) -> list[Commitment]:
     out: list[Commitment] = []
     for item in found:
         last = out[-1] if out else None
-        if (last is not None and last.kind == item.kind == "action" and last.owner == item.owner
-                and last.due is None and (_ABOUT_THEM.match(_task(item)) or (
-                    item.due is not None and _FOLLOWS_ON.match(_task(item))))):
-            out[-1] = replace(item, text=f"{last.text.rstrip('.')}, and {_task(item)}.")
-            continue
+        task = _task(item)
         # "I'll do a capacity assessment. I'll visit him Monday week, the 17th.": going to
         # them on a day, right after an undated task, is when that task is done
         if (last is not None and last.kind == "action" and last.due is None
-                and last.owner == item.owner and item.due is not None
-                and _GOING_THERE.match(_task(item))):
-            out[-1] = replace(item, kind="action",
-                              text=f"{last.text.rstrip('.')}, and {_task(item)}.")
+                and last.owner == item.owner
+                and ((item.kind == "action" and (_ABOUT_THEM.match(task) or (
+                    item.due is not None and _FOLLOWS_ON.match(task))))
+                     or (item.due is not None and _GOING_THERE.match(task)))):
+            out[-1] = replace(item, kind="action", text=f"{last.text.rstrip('.')}, and {task}.")
             continue
         out.append(item)
     return out
