@@ -48,10 +48,12 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--diariser-model", help="pyannote pipeline folder or hub name, "
                         "with --diariser pyannote")
     parser.add_argument("--drafter", choices=["llama", "ollama", "rules", "none"],
-                        help="case-note drafter (default: llama, in process; rules: the "
-                             "rules' facts alone, no model; none: no notes)")
+                        help="case-note drafter (default: rules, the facts found line by "
+                             "line, no model; llama: plus a model's items, in process; "
+                             "ollama: the same on an ollama server; none: no notes)")
     parser.add_argument("--note-model", help="llama: bundled model name or .gguf path "
-                        "(default: qwen2.5-coder-0.5b-instruct); ollama: model name")
+                        "(default: qwen2.5-coder-0.5b-instruct; given alone it implies "
+                        "--drafter llama); ollama: model name")
     parser.add_argument("--ollama-host", help="ollama server (default: OLLAMA_HOST, else "
                         "http://127.0.0.1:11434)")
     parser.add_argument("--templates-dir", type=Path, help="folder of letter/referral "

@@ -41,10 +41,13 @@ class Settings:
     # pipeline from ``diariser_model``: a local folder, or a hub name with allow_hub).
     diariser: str = "campplus"
     diariser_model: str = "pyannote/speaker-diarization-community-1"
-    # Case notes: "llama" (in process, a GGUF from the model store or a .gguf path),
-    # "ollama" (the user's ollama server, OLLAMA_HOST or ollama_host), "rules" (no model:
-    # the rules' facts alone), or "none".
-    drafter: str = "llama"
+    # Case notes: "rules" (the rules' facts, found and quoted line by line, no model),
+    # "llama" (the rules' facts plus a model's items, in process: a GGUF from the model
+    # store or a .gguf path; a note_model given alone implies it), "ollama" (the same on
+    # the user's ollama server, OLLAMA_HOST or ollama_host), or "none". The bundled 0.5B
+    # added no fact the rules had not found and added unsupported statements, words and
+    # seconds at stop (docs/benchmarks.md), so the default needs no model.
+    drafter: str = "rules"
     note_model: str = "qwen2.5-coder-0.5b-instruct"
     ollama_host: str | None = None
     note_budget_s: float = 4.5  # from stop to a ready note; the rest is drafted after
@@ -109,4 +112,6 @@ def load_settings(overrides: Mapping[str, object] | None = None,
     for name, value in (overrides or {}).items():
         if value is not None:
             values[name] = value
+    if "note_model" in values and "drafter" not in values:
+        values["drafter"] = "llama"  # a note model named alone means: draft with it
     return Settings(**values)  # type: ignore[arg-type]

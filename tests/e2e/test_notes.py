@@ -1,6 +1,7 @@
 """The case note end to end: a multi-speaker visit streamed over the socket, the note drafted
-by the real default model at stop, served over HTTP, edited, exported, redrafted; live risk
-flags to the recorder and never to a viewer."""
+by the default drafter (the rules) at stop, served over HTTP, edited, exported, redrafted;
+the bundled model drafting the same visit uploaded to a server run with `--drafter llama`;
+live risk flags to the recorder and never to a viewer."""
 
 import asyncio
 import io
@@ -14,7 +15,7 @@ import websockets
 from docx import Document
 
 from server.notes.schema import SECTIONS, CaseNote
-from tests.conftest import ROOT
+from tests.conftest import ROOT, start_server, stop_server
 from tests.streaming import load_pcm, start_frame
 
 pytestmark = pytest.mark.models
@@ -93,7 +94,7 @@ async def test_the_note_is_ready_over_the_socket_after_stop(streamed):
     assert kinds.index("note") > stopped and kinds[-1] == "note"
     note = notes[-1]["note"]
     parsed = CaseNote.from_wire(note)      # the schema of PROTOCOL.md, validated
-    assert parsed.meeting_id == started["meeting_id"]
+    assert parsed.meeting_id == started["meeting_id"] and note["model"] == "rules"
     finals = {f["segment_id"] for f in frames if f["type"] == "final"}
     items = [item for section in SECTIONS for item in note[section]]
     assert items, note
@@ -244,3 +245,38 @@ async def test_the_note_is_refused_to_share_links_and_gone_after_delete(server, 
         assert (await http.delete(base, headers=server.headers)).status_code == 204
         gone = await http.get(base + "/note", headers=server.headers)
         assert gone.status_code == 404
+
+
+async def test_the_bundled_model_drafts_when_asked(tmp_path, visit):
+    """`--drafter llama` is real code on the real 0.5B: an uploaded visit gets a ready note
+    named for the model, every item resting on the meeting's own lines."""
+    import wave
+    pcm, rate = visit
+    path = tmp_path / "visit.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm)
+    running = start_server(tmp_path / "data", "--drafter", "llama")
+    try:
+        async with httpx.AsyncClient(base_url=running.http, headers=running.headers,
+                                     timeout=60) as http:
+            health = (await http.get("/v1/health")).json()
+            with open(path, "rb") as fh:
+                posted = await http.post("/v1/transcriptions", files={"file": ("visit.wav", fh)})
+            assert posted.status_code in (200, 201, 202), posted.text
+            meeting_id = posted.json()["meeting_id"]
+            async with asyncio.timeout(600):
+                while (meeting := (await http.get(f"/v1/meetings/{meeting_id}")).json()
+                       )["status"] != "stopped":
+                    await asyncio.sleep(0.5)
+            assert meeting["note"]["status"] == "ready", (meeting, health)
+            note = (await http.get(f"/v1/meetings/{meeting_id}/note")).json()
+    finally:
+        stop_server(running)
+    assert note["model"].startswith("qwen2.5-coder-0.5b"), note["model"]
+    segment_ids = {s["segment_id"] for s in meeting["segments"]}
+    items = [item for section in SECTIONS for item in note[section]]
+    assert items and all(item["evidence"] and set(item["evidence"]) <= segment_ids
+                         for item in items), note
