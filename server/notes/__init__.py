@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.notes.drafting import Drafter, DraftReply, DraftRequest
+from server.notes.drafting import Drafter, RulesDrafter
 
 DEFAULT_GGUF_MODEL = "qwen2.5-coder-0.5b-instruct"
 LARGER_GGUF_MODEL = "qwen2.5-coder-1.5b-instruct"
@@ -41,17 +41,6 @@ def _ollama(config: DrafterConfig, store: Any) -> Drafter:
     from server.notes.ollama_drafter import OllamaDrafter
 
     return OllamaDrafter(config.model, config.ollama_host)
-
-
-class RulesDrafter:
-    """No model: the note holds what the rules find (``facts.py``), and so no discussion
-    in the model's words; ready the moment the meeting ends. For a machine with no room for
-    a model, and to measure what the model adds."""
-
-    model_name = "rules"
-
-    def draft(self, request: DraftRequest) -> DraftReply:
-        return DraftReply('{"items": []}', 0, 0, 0, 0.0, 0.0, False)
 
 
 def _rules(config: DrafterConfig, store: Any) -> Drafter:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from server.notes.assemble import build_note, combine, content_words, coverage, merge_items
 from server.notes.evidence import INVENTED, claim
-from server.notes.facts import find_facts, known_people, suggested_people
+from server.notes.facts import Facts, find_facts, known_people, suggested_people
 from server.notes.names import NameSuggestion, present_people, suggest_names
 from server.notes.prompt import (CONTEXT_LINES, DraftChunk, DraftItem, echoes_prompt,
                                  parse_json_prefix)
@@ -57,6 +57,18 @@ class Drafter(Protocol):
 
     def draft(self, request: DraftRequest) -> DraftReply:
         """Constrained JSON for ``request``. Blocking; call off the event loop."""
+
+
+class RulesDrafter:
+    """No model: the note holds what the rules find (``facts.py``) and nothing in a
+    model's words. Nothing is drafted chunk by chunk, so the note is ready the moment the
+    meeting ends and depends on the transcript alone. The default (docs/benchmarks.md: the
+    bundled 0.5B added no fact to the rules' and added unsupported statements)."""
+
+    model_name = "rules"
+
+    def draft(self, request: DraftRequest) -> DraftReply:
+        return DraftReply('{"items": []}', 0, 0, 0, 0.0, 0.0, False)
 
 
 class Checker(Protocol):
@@ -162,7 +174,28 @@ class IncrementalNote:
 
         Returns how many new segments it drafted."""
         with self._step_lock:
+            if isinstance(self.drafter, RulesDrafter):
+                return self._rehearse(force)
             return self._step(force)
+
+    def _rehearse(self, force: bool) -> int:
+        """No model to run: the pending segments are done. In the background (not at stop)
+        the rules read the meeting so far, so the sentences and items they embed are cached
+        and ``finish`` is left with the last stretch: a 60-minute meeting's note costs
+        seconds from nothing, a fraction of one from a warm cache (docs/benchmarks.md)."""
+        with self._lock:
+            state = self._state
+            pending = state.segments[state.drafted:]
+            words = sum(len(s.text.split()) for s in pending)
+            if not pending or (words < self.options.min_chunk_words and not force):
+                return 0
+            state.drafted = len(state.segments)
+            segments, speakers = list(state.segments), dict(self.speakers)
+        if not force and self.checker is not None and self.checker.embedder is not None:
+            end = segments[-1].end_s
+            self._rule_facts(segments, MeetingInfo("", self.title, self.date or dt.date.today(),
+                                                   end, speakers), [])
+        return len(pending)
 
     def _step(self, force: bool) -> int:
         chunk = self._next_chunk(force)
@@ -206,15 +239,25 @@ class IncrementalNote:
         order = {s.segment_id: i for i, s in enumerate(segments)}
         meeting = replace(meeting, suggested=suggested_people(segments, meeting.speakers))
         meeting = replace(meeting, present=present_people(segments, meeting.people()))
-        embedder = self.checker.embedder if self.checker is not None else None
-        facts = find_facts(segments if self.options.rule_facts else [], meeting.people(),
-                           meeting.date,
-                           scorer_for(embedder).scores if embedder is not None else None)
+        facts = self._rule_facts(segments, meeting, items)
         similarity = self.checker.similarity if self.checker is not None else None
         drafted = combine(merge_items(facts.items, similarity, order),
                           merge_items(items, similarity, order), order)
         return build_note(meeting, drafted, unsupported, by_id, self.drafter.model_name,
                           coverage(segments, drafted, facts.small_talk))
+
+    def _rule_facts(self, segments: list[Segment], meeting: MeetingInfo,
+                    items: Sequence[DraftItem]) -> Facts:
+        embedder = self.checker.embedder if self.checker is not None else None
+        if not meeting.suggested:
+            meeting = replace(meeting, suggested=suggested_people(segments, meeting.speakers))
+        facts = find_facts(segments if self.options.rule_facts else [], meeting.people(),
+                           meeting.date,
+                           scorer_for(embedder).scores if embedder is not None else None)
+        texts = list(dict.fromkeys(i.text for i in [*facts.items, *items]))
+        if embedder is not None and texts:  # one batch, so merging compares cached vectors
+            embedder.encode(texts)
+        return facts
 
     def _past_deadline(self) -> bool:
         return self._deadline is not None and self._clock() >= self._deadline
