@@ -235,7 +235,7 @@ def main() -> None:
     parser.add_argument("--live", action="store_true")
     parser.add_argument("--busy", action="store_true", help="needs --live")
     parser.add_argument("--note-model")
-    parser.add_argument("--drafter", help="llama (default), ollama or rules")
+    parser.add_argument("--drafter", help="rules (the server's default), llama or ollama")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench-notes-served.json")
     args = parser.parse_args()

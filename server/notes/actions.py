@@ -73,7 +73,9 @@ _DATE = re.compile(
     rf"|(?:by\s+|later\s+)?(?:today|tonight|this\s+(?:morning|afternoon|evening))"
     rf"|(?:first\s+thing\s+)?tomorrow{_TIME}|(?:by\s+|in\s+|during\s+)?next\s+(?:week|month)"
     # a bare day of the month, which dates.py leaves to the month-named forms
-    rf"|(?:on|by|before|until|till|for)\s+the\s+{_DAY}(?!\s+(?:of|time|one|thing|floor|step)\b)"
+    # ("for the first month", "on the third floor": a word after it that is no link ends it)
+    rf"|(?:on|by|before|until|till|for)\s+the\s+{_DAY}(?!\s+(?:of\b|(?!(?:at|in|on|and|or|"
+    rf"then|so|but|if|when|because|please|as|with|to|is|would|will|that|which)\b)[a-z]))"
     rf")\b", re.I)
 DATE_WORDS = _DATE    # spoken dates, for not cutting a quote inside one
 _DATE_GAP = re.compile(r"[\s,]*(?:and\s+)?")
@@ -152,7 +154,8 @@ _WORK = re.compile(r"\b(?:referral|application|request|form|letter|complaint|rep
                    r"appointment|safeguarding|alert)s?\b", re.I)
 _TRIGGER = re.compile(
     r"\b(?:(?P<i>(?i:I(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|'m\s+gonna|"
-    r"\s+can(?!'t|not)|(?:\s+(?:also|just|really|still))?\s+need\s+to)|let\s+me))"
+    r"\s+can(?!'t|not)|(?:\s+(?:also|just|really|still))?\s+need\s+to|'d\s+like\s+to|"
+    r"\s+would\s+like\s+to)|let\s+me))"
     rf"|(?P<prog>(?i:I'm|I\s+am|we're|we\s+are)\s+(?=(?i:{'|'.join(_PROGRESSIVE)})\b))"
     r"|(?P<we>(?i:we(?:'ll|\s+will|'re\s+going\s+to|\s+are\s+going\s+to|'re\s+gonna|"
     r"\s+can(?!'t|not))|let's))"
@@ -160,7 +163,7 @@ _TRIGGER = re.compile(
     r"'s\s+gonna|are\s+going\s+to|'re\s+going\s+to|(?:has|have)\s+agreed\s+to|needs\s+to)"
     # "Gemma's going to ring the school", "Tom'll send it"
     r"|(?:'ll|'s\s+going\s+to|'s\s+gonna)))\b")
-_MODAL = re.compile(r"\b(?:will|shall|going|gonna|can|need|needs|let|agreed)\b|'ll\b|"
+_MODAL = re.compile(r"\b(?:will|shall|going|gonna|can|need|needs|let|agreed|like\s+to)\b|'ll\b|"
                     rf"\b(?:I'm|I\s+am|we're|we\s+are)\s+(?:{'|'.join(_PROGRESSIVE)})\b", re.I)
 _CONDITIONAL = re.compile(r"\b(?:if|unless|whether|wish|hope|hoping|wonder|than|as\s+much\s+as|"
                           # a fear, not a plan: "I keep thinking I'm going to lose the flat"
@@ -228,6 +231,8 @@ def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
             if not (_WORK.search(words) or _DATE.search(words)):
                 continue    # "I'm making a cup of tea" is no plan
             words = f"{_PROGRESSIVE[verb.lower()]} {rest}".strip()
+        if re.search(r"like\s+to$", m[0], re.I) and not _TASK_VERB.match(words.strip()):
+            continue    # "I'd like to sing again" is a wish; "I'd like to refer you" a task
         if re.fullmatch(r"let\s+me", m[0], re.I) and _HERE_AND_NOW.match(words):
             continue    # "Let me read back what we've agreed": said now, not a task
         if (m[0].lower() == "let's" or re.fullmatch(r"we\s+can", m[0], re.I)) and not (
@@ -241,6 +246,17 @@ def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
 
 
 # --- what is committed to ---------------------------------------------------------------------
+
+# The verbs a wish to act ("I'd like to ...") must open with to be a task.
+_TASK_VERB = re.compile(r"(?:refer|ring|call|phone|email|write|send|book|arrange|apply|request|"
+                        r"contact|organise|organize|set\s+up|put\s+(?:in|you|him|her|them)|"
+                        r"make\s+a\s+referral|get\s+(?:a|an|the|you|him|her|them)\b|visit|"
+                        r"come\s+(?:back|out|round)|speak\s+to|talk\s+to|chase|check|order)\b",
+                        re.I)
+# "What I'll do is rebook it", "One thing I'd like to do is refer you": the task after "is"
+_DO_IS = re.compile(r"\b(?:what|one\s+thing|the\s+(?:other\s+|first\s+|next\s+)?thing|"
+                    r"something)\s+(I(?:'ll|\s+will|'d\s+like\s+to|\s+would\s+like\s+to|"
+                    r"'m\s+going\s+to|\s+want\s+to|\s+can))\s+do\s+is\s+", re.I)
 
 _LEAD = re.compile(r"^(?:(?:also|just|then|definitely|certainly|actually|personally|first|still|"
                    r"do\s+is|have\s+to|be\s+able\s+to|go\s+ahead\s+and|make\s+sure\s+(?:that\s+)?"
@@ -383,12 +399,22 @@ _BACK_TO_IT = re.compile(r"(?:^|,)\W*(?:and|so)?\s*(?:you|she|he|they|we|I)(?:'l
 
 
 BACK_TO_IT_CHARS = 80   # how far after the task a clause may give its date
+# "I'll bring a new gate when I visit on Thursday afternoon": the task is done on that visit
+_WHEN_THERE = re.compile(r"\W*(?:when|while)\s+(?:I|we)(?:'m|\s+am|'re|\s+are)?\s+"
+                         r"(?:visit|come|pop|call|see\s+you|round|over|there|back)\w*"
+                         r"(?P<rest>[^.;:]{0,40})", re.I)
+_SAME_DAY = re.compile(r"\b(?:that|the)\s+same\s+day\b|\bon\s+the\s+day\b", re.I)
+# A short line after a task that only names a day ("Friday the thirtieth?", "Thursday at
+# ten, would that work?") says when that task is; it refines a vague "end of the month".
+DATING_WORDS = 8
+_PAST = re.compile(r"\b(?:last|ago|yesterday|was|were|did|went|had|came)\b", re.I)
+_VAGUE_DUE = re.compile(r"\b(?:week|month|fortnight|soon|end)\b", re.I)
 
 
 def _date_after(tail: str, ref: dt.date) -> tuple[str | None, dt.date | None]:
     """The date a following clause gives the task: "I'll write up a plan, and she'll have
     it within five working days"."""
-    m = _BACK_TO_IT.search(tail[:BACK_TO_IT_CHARS])
+    m = _BACK_TO_IT.search(tail[:BACK_TO_IT_CHARS]) or _WHEN_THERE.match(tail)
     if m is None:
         return None, None
     _, said, due = _take_date(m["rest"], ref)
@@ -444,6 +470,20 @@ def _dated(item: Commitment, said: str | None, due: dt.date | None) -> Commitmen
     if item.due is not None or said is None:
         return item
     return replace(item, text=f"{item.text[:-1]} {said}.", due=due, due_words=said)
+
+
+def _dated_by(item: Commitment, sentence: str, ref: dt.date) -> Commitment:
+    """``item`` dated by the short line after it that names a day, if it is one."""
+    if (len(sentence.split()) > DATING_WORDS and not sentence.rstrip().endswith("?")) \
+            or _PAST.search(sentence):
+        return item
+    if item.due is not None and not _VAGUE_DUE.search(item.due_words or ""):
+        return item
+    said, due = date_in(sentence, ref)
+    if due is None or due < ref or due == item.due:
+        return item
+    return replace(item, text=f"{item.text[:-1]} ({said.strip()}).", due=due,
+                   due_words=said.strip())
 
 
 def _next_steps(sentence: str, segment_id: str,
@@ -505,10 +545,15 @@ def find_commitments(segment: Segment, previous: Segment | None,
     text = segment.text.translate(_APOSTROPHES).strip()
     found: list[Commitment] = []
     deferred: tuple[str | None, dt.date | None] | None = None   # "I'll do that" as the reply
-    for sentence in split_sentences(text):
+    last_said = 0   # how many of ``found`` the sentences before the last one gave
+    for sentence in split_sentences(_DO_IS.sub(r"\1 ", text)):
         steps = _next_steps(sentence, segment.segment_id, meeting_date)
         phrases = _phrases(sentence, segment.speaker, speakers,
                            [start for start, linked, _ in steps if linked])
+        before = len(found)
+        if not phrases and not steps and len(found) > last_said:
+            found[-1] = _dated_by(found[-1], sentence, meeting_date)
+        last_said = before
         steps = [(start, step) for start, linked, step in steps   # not "I'll book the next visit"
                  if linked or not any(p.start <= start < p.end for p in phrases)]
         for phrase in phrases:
@@ -519,6 +564,9 @@ def find_commitments(segment: Segment, previous: Segment | None,
                 rest, said, due = _take_date(part, meeting_date)
                 if said is None and n == 0:   # "Tomorrow I'll ring them", "So this afternoon I'm ..."
                     said, due = _date_before(sentence[:phrase.start], meeting_date)
+                if said is None and _SAME_DAY.search(rest):
+                    # "... delivered for next Tuesday, and I'll come out that same day"
+                    said, due = date_in(sentence[:phrase.start], meeting_date)
                 if said is None and n == len(parts) - 1:   # "..., and she'll have it by Friday"
                     said, due = _date_after(sentence[phrase.end:], meeting_date)
                 if not _PRO_FORM.fullmatch(rest):

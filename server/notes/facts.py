@@ -484,6 +484,7 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
         items.append(_answering(item, seg, previous, speakers, meeting_date))
     said = turn.sentences() if turn is not None else [
         (s, (seg,)) for s in split_sentences(seg.text)]
+    items = [_in_context(i, said, seg, previous, speakers) for i in items]
     found: dict[tuple[str, str], DraftItem] = {}   # one item per section and segment
     relaying = False    # a worker passing on the person's own words: "He said, it's my home"
     for n, (sentence, sources) in enumerate(said):
@@ -615,6 +616,45 @@ def _answering(item: DraftItem, seg: Segment, previous: Segment | None,
     text = f'{item.text.rstrip(".")} (asked by {who(previous.speaker, speakers)}: "{asked}")'
     return replace(item, text=text, evidence=(previous.segment_id, *item.evidence), due=due,
                    due_text=due_text)
+
+
+CONTEXT_WORDS = 22   # the line a task leans back on is quoted up to this many words
+_DEFINITE_WORK = re.compile(r"\b(?:the|that|this|those|these|both)\s+(?:\w+\s+)?(?:referral|"
+                            r"form|list|letter|application|request|paperwork|one|ones)s?\b",
+                            re.I)
+
+
+def _words_of(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in _STOP}
+
+
+def _in_context(item: DraftItem, said: Sequence[tuple[str, tuple[Segment, ...]]],
+                seg: Segment, previous: Segment | None,
+                speakers: Mapping[str, Person]) -> DraftItem:
+    """A task that leans back on what was just said ("I'll get the referral done tomorrow",
+    "I'll put him on the list for Monday") quotes the line before it, which says what the
+    referral or the list is: the task alone would not tell the worker what to do."""
+    task = task_words(item.text)
+    if (item.section != "actions" or "(asked by " in item.text
+            or not (_LEANS_BACK.search(task) or _DEFINITE_WORK.search(task))):
+        return item
+    mine = _words_of(task)
+    at = max(range(len(said)), key=lambda n: len(mine & _words_of(said[n][0])), default=-1)
+    cited: tuple[str, ...] = ()   # the turn's own id already stands for its sentences
+    if at > 0:
+        line, by = said[at - 1][0], seg.speaker
+    elif previous is not None and previous.text.strip():
+        line, by = split_sentences(previous.text)[-1], previous.speaker
+        cited = (previous.segment_id,)
+    else:
+        return item
+    words = line.strip().split()
+    if len(_words_of(line) - mine) < 2 or is_small_talk(line):
+        return item   # "No promises, but I'll ask.": nothing the task lacks
+    quote = " ".join(words[-CONTEXT_WORDS:])
+    quote = quote if len(words) <= CONTEXT_WORDS else "…" + quote
+    text = f'{item.text.rstrip(".")} (after {who(by, speakers)}: "{quote}")'
+    return replace(item, text=text, evidence=tuple(dict.fromkeys((*cited, *item.evidence))))
 
 
 def _clip(sentence: str, at: int) -> str:

@@ -482,3 +482,53 @@ def test_going_to_them_on_a_day_after_an_undated_task_is_when_it_is_done():
 def test_reconvening_is_a_next_step():
     (found,) = said("Then let's reconvene in two weeks, same link.")
     assert (found.kind, found.due) == ("next_step", dt.date(2026, 12, 15))
+
+
+@pytest.mark.parametrize(("line", "text", "due"), [
+    # the task, then a short line naming its day (Tuesday 1 December 2026)
+    ("I'll rebook the check myself. Thursday at ten, would that work?",
+     "Sarah to rebook the check themselves (Thursday).", dt.date(2026, 12, 3)),
+    # a vague date refined by the day said after it
+    ("I'll finish the assessment at the end of the month. Wednesday the thirtieth?",
+     "Sarah to finish the assessment at the end of the month (Wednesday the thirtieth).",
+     dt.date(2026, 12, 30)),
+    # "that same day": the day said earlier in the sentence
+    ("The rails come next Tuesday, and I'll come out that same day and fit them.",
+     "Sarah to come out that same day and fit them next Tuesday.", dt.date(2026, 12, 8)),
+    ("I'll bring a new gate when I visit on Thursday afternoon.",
+     "Sarah to bring a new gate on Thursday afternoon.", dt.date(2026, 12, 3)),
+])
+def test_a_task_takes_the_day_said_next_to_it(line: str, text: str, due: dt.date) -> None:
+    found = one(line)
+    assert (found.text, found.due) == (text, due)
+
+
+def test_a_line_after_a_task_that_is_long_or_past_does_not_date_it() -> None:
+    assert one("I'll ring the GP. The surgery was closed when I went on Thursday last "
+               "week and nobody picked up.").due is None
+    assert one("I'll ring the GP. Last Monday?").due is None
+
+
+@pytest.mark.parametrize(("line", "task"), [
+    ("I'd like to refer you to the family support team.",
+     "Sarah to refer you to the family support team."),
+    ("One thing I'd like to do is refer you to the carers' centre.",
+     "Sarah to refer you to the carers' centre."),
+    ("What I'll do is rebook the appointment.", "Sarah to rebook the appointment."),
+])
+def test_a_wish_to_do_a_task_is_a_task(line: str, task: str) -> None:
+    assert one(line).text == task
+
+
+@pytest.mark.parametrize("line", ["I'd like to sing with the choir again.",
+                                  "I would like to go home.",
+                                  "I'd like to be left alone."])
+def test_a_wish_that_is_no_task_is_not_an_action(line: str) -> None:
+    assert said(line, speaker="S2") == []
+
+
+@pytest.mark.parametrize("line", ["No heavy lifting for the first month.",
+                                  "She lives on the third floor."])
+def test_the_first_month_is_no_date(line: str) -> None:
+    from server.notes.actions import date_in
+    assert date_in(line, TUESDAY) == (None, None)

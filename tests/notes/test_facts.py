@@ -570,3 +570,22 @@ def test_a_short_point_with_a_figure_is_quoted_with_what_it_is_about():
     assert point.text == ('S2 said: "Six hundred pound, every month. Housing benefit only '
                           'covers the rent on a one bed."')
     assert point.evidence == ("s_2",)
+
+
+def test_a_task_that_leans_back_quotes_what_it_is_about():
+    script = [("S1", "Hi, I'm Imran from the carers' centre."),
+              ("S1", "There's a sitting service, someone sits with Ken for three hours so "
+                     "you can get out. I'll get the referral done tomorrow."),
+              ("S2", "Is there anything for the breakfast club?"),
+              ("S1", "I'll put him on the list for Monday."),
+              ("S1", "I'll ring the surgery about his tablets on Friday.")]
+    _, _, _, by_section = facts_by_section(script)
+    actions = {a.text.split(" (after ")[0].rstrip("."): a for a in by_section["actions"]}
+    referral = actions["Imran to get the referral done tomorrow"]
+    assert 'after Imran: "There\'s a sitting service' in referral.text
+    listed = actions["Imran to put him on the list for Monday"]
+    assert '"Is there anything for the breakfast club?"' in listed.text
+    assert listed.evidence == ("s_3", "s_4")
+    # a task that names what it is about stands alone
+    assert "Imran to ring the surgery about his tablets on Friday." in [
+        a.text for a in by_section["actions"]]
