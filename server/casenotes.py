@@ -50,13 +50,14 @@ class NoteEngine:
 def load_note_engine(settings: Any, store: Any) -> NoteEngine:
     """The configured drafter and the evidence checker; raises with a message saying why not."""
     from server.notes.evidence import EvidenceChecker, load_minilm
-    from server.notes.semantic import scorer_for
+    from server.notes.semantic import purpose_scorer, scorer_for
 
     config = DrafterConfig(engine=settings.drafter, model=settings.note_model,
                            ollama_host=settings.ollama_host)
     drafter = load_drafter(config, store)
     embedder = load_minilm(store)
-    scorer_for(embedder).scores(["warm up"])   # embeds the risk examples once, while loading
+    for scorer in (scorer_for(embedder), purpose_scorer(embedder)):
+        scorer.scores(["warm up"])   # embeds the examples once, while loading
     return NoteEngine(drafter, EvidenceChecker(embedder), settings.note_budget_s)
 
 

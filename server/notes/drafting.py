@@ -27,7 +27,7 @@ from server.notes.prompt import (CONTEXT_LINES, DraftChunk, DraftItem, echoes_pr
                                  parse_json_prefix)
 from server.notes.schema import (DRAFT_SCHEMA, MAX_ITEMS_PER_CHUNK, CaseNote, MeetingInfo,
                                  Person, Segment)
-from server.notes.semantic import scorer_for
+from server.notes.semantic import purpose_scorer, scorer_for
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,8 @@ class IncrementalNote:
             meeting = replace(meeting, suggested=suggested_people(segments, meeting.speakers))
         facts = find_facts(segments if self.options.rule_facts else [], meeting.people(),
                            meeting.date,
-                           scorer_for(embedder).scores if embedder is not None else None)
+                           scorer_for(embedder).scores if embedder is not None else None,
+                           purpose_scorer(embedder).scores if embedder is not None else None)
         texts = list(dict.fromkeys(i.text for i in [*facts.items, *items]))
         if embedder is not None and texts:  # one batch, so merging compares cached vectors
             embedder.encode(texts)

@@ -295,7 +295,9 @@ def who(label: str, speakers: Mapping[str, Person]) -> str:
 
 def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
                meeting_date: dt.date,
-               risk_scores: Callable[[Sequence[str]], Sequence[float]] | None = None) -> Facts:
+               risk_scores: Callable[[Sequence[str]], Sequence[float]] | None = None,
+               purpose_scores: Callable[[Sequence[str]], Sequence[float]] | None = None
+               ) -> Facts:
     """Every fact the rules find, in transcript order, and the small-talk segments.
 
     The rules read turns, not segments: recognition cuts one person's talk at pauses, often
@@ -317,6 +319,8 @@ def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
         previous = turn
     if not any(i.section == "purpose" for i in items):
         items.extend(_stated_aim(speaker_turns(segments), workers, speakers))
+    if purpose_scores is not None:
+        items = _with_meant_purpose(items, speaker_turns(segments), speakers, purpose_scores)
     if risk_scores is not None:
         items = _with_meant_risks(items, segments, speakers, set(small), risk_scores)
     return Facts(tuple(i for i in _merge_repeats(items) if not _empty_task(i)), tuple(small))
@@ -409,6 +413,36 @@ def _stated_aim(turns: Sequence[Turn], workers: set[str],
 
 
 AIM_MIN_WORDS = 8
+PURPOSE_MARGIN = 0.08   # docs/benchmarks.md: above it, the top worker lines are purposes
+
+
+def _with_meant_purpose(items: list[DraftItem], turns: Sequence[Turn],
+                        speakers: Mapping[str, Person],
+                        purpose_scores: Callable[[Sequence[str]], Sequence[float]]
+                        ) -> list[DraftItem]:
+    """The purpose by meaning (``semantic.purpose_scorer``): of the statements in the
+    meeting's first part, the one nearest the spoken purposes of the bank, when near
+    enough and not already the purpose ("What I'm going to do today is a bit of a triage",
+    "We go through the child protection plan, point by point"). Its quote leaves the
+    discussion or observations it was filed under, so it is said once."""
+    candidates: list[tuple[str, str, tuple[str, ...]]] = []
+    for turn in turns[:max(AIM_MIN_TURNS, round(len(turns) * AIM_SHARE))]:
+        label = turn.segments[0].speaker   # anyone: who is a worker is often not yet known
+        for sentence, sources in turn.sentences():
+            if (len(sentence.split()) >= MEANT_RISK_WORDS and not sentence.rstrip().endswith("?")
+                    and not _INTRODUCING.search(sentence)):
+                candidates.append((who(label, speakers), sentence,
+                                   tuple(s.segment_id for s in sources)))
+    scores = purpose_scores([sentence for _, sentence, _ in candidates])
+    if not candidates or max(scores) < PURPOSE_MARGIN:
+        return items
+    name, sentence, ids = candidates[max(range(len(scores)), key=scores.__getitem__)]
+    if any(i.section == "purpose" and sentence.strip() in i.text for i in items):
+        return items
+    kept = [i for i in items if not (i.section in ("discussion", "observations")
+                                     and set(i.evidence) <= set(ids))]
+    at = next((n for n, i in enumerate(kept) if set(i.evidence) & set(ids)), len(kept))
+    return [*kept[:at], DraftItem("purpose", _quote(name, "said", sentence), ids), *kept[at:]]
 _TOPIC = re.compile(r"\b(?:review\w*|plan|check(?:ing)? (?:in|on|how)|go(?:ing)? through|look(?:ing)? at|"
                     r"talk(?:ing)? (?:about|through)|discuss\w*|catch(?:ing)? up|update|assessment|"
                     r"enquiry|inquiry|follow(?:ing)?[- ]up|today|this (?:visit|call|meeting|session))\b",

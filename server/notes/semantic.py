@@ -23,35 +23,40 @@ import numpy as np
 
 from server.notes.evidence import Embedder
 
-EXAMPLES = Path(__file__).with_name("data") / "risk_examples.json"
+DATA = Path(__file__).with_name("data")
+EXAMPLES = DATA / "risk_examples.json"
 NEIGHBOURS = 5
 RISK_MARGIN = 0.08   # docs/benchmarks.md: recall and false items by margin
 
 
-class RiskScorer:
-    """``scores(sentences)``: how much nearer each is to a risk than to an everyday line."""
+class BankScorer:
+    """``scores(sentences)``: how much nearer each is to the bank's ``kind`` examples than
+    to its ``not_<kind>`` ones (lines that share their words without being one)."""
 
-    def __init__(self, embedder: Embedder, examples: Path = EXAMPLES) -> None:
+    def __init__(self, embedder: Embedder, examples: Path = EXAMPLES, kind: str = "risk") -> None:
         bank = json.loads(examples.read_text(encoding="utf-8"))
         self._embedder = embedder
-        self._texts = ([e["text"] for e in bank["risk"]], [e["text"] for e in bank["not_risk"]])
+        self._texts = ([e["text"] for e in bank[kind]], [e["text"] for e in bank[f"not_{kind}"]])
         self._banks: tuple[np.ndarray, np.ndarray] | None = None
         self._lock = threading.Lock()
 
     def _bank(self) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:   # embedded once, on first use (the note engine's load makes it)
             if self._banks is None:
-                risk, everyday = self._texts
-                self._banks = (self._embedder.encode(risk), self._embedder.encode(everyday))
+                kind, other = self._texts
+                self._banks = (self._embedder.encode(kind), self._embedder.encode(other))
             return self._banks
 
     def scores(self, sentences: Sequence[str]) -> list[float]:
         if not sentences:
             return []
-        risk, everyday = self._bank()
+        kind, other = self._bank()
         vectors = self._embedder.encode(list(sentences))
-        return [float(a - b) for a, b in zip(_nearest(vectors @ risk.T),
-                                             _nearest(vectors @ everyday.T), strict=True)]
+        return [float(a - b) for a, b in zip(_nearest(vectors @ kind.T),
+                                             _nearest(vectors @ other.T), strict=True)]
+
+
+RiskScorer = BankScorer   # the risk bank is the default
 
 
 def _nearest(similarity: np.ndarray) -> np.ndarray:
@@ -60,6 +65,18 @@ def _nearest(similarity: np.ndarray) -> np.ndarray:
 
 
 @functools.cache
-def scorer_for(embedder: Embedder) -> RiskScorer:
-    """One scorer per embedder, so the examples are embedded once per process."""
-    return RiskScorer(embedder)
+def scorer_for(embedder: Embedder) -> BankScorer:
+    """One risk scorer per embedder, so the examples are embedded once per process."""
+    return BankScorer(embedder)
+
+
+@functools.cache
+def observation_scorer(embedder: Embedder) -> BankScorer:
+    """What a worker says they see (``data/observation_examples.json``)."""
+    return BankScorer(embedder, DATA / "observation_examples.json", "observation")
+
+
+@functools.cache
+def purpose_scorer(embedder: Embedder) -> BankScorer:
+    """Why the meeting is held, as a worker says it (``data/purpose_examples.json``)."""
+    return BankScorer(embedder, DATA / "purpose_examples.json", "purpose")

@@ -1,5 +1,6 @@
-"""Risks found by meaning: the scorer's arithmetic with a fake embedder, where the rules use
-it, and the real all-MiniLM-L6-v2 on lines no lexicon lists (from its package, offline)."""
+"""Risks and purposes found by meaning: the scorer's arithmetic with a fake embedder, where
+the rules use it, and the real all-MiniLM-L6-v2 on lines no lexicon lists (from its package,
+offline)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import numpy as np
 import pytest
 
 from server.notes.evidence import load_minilm
-from server.notes.facts import find_facts, known_people
+from server.notes.facts import PURPOSE_MARGIN, find_facts, known_people
 from server.notes.schema import Segment
-from server.notes.semantic import EXAMPLES, RISK_MARGIN, RiskScorer
+from server.notes.semantic import DATA, EXAMPLES, RISK_MARGIN, BankScorer, RiskScorer
 
 WEDNESDAY = dt.date(2026, 11, 25)
 
@@ -75,6 +76,10 @@ def test_the_bundled_examples_are_balanced_and_distinct() -> None:
     risk, everyday = ([e["text"] for e in bank[k]] for k in ("risk", "not_risk"))
     assert len(risk) >= 200 and len(everyday) >= 200
     assert len(set(risk) | set(everyday)) == len(risk) + len(everyday)
+    bank = json.loads((DATA / "purpose_examples.json").read_text(encoding="utf-8"))
+    purpose, other = ([e["text"] for e in bank[k]] for k in ("purpose", "not_purpose"))
+    assert len(purpose) >= 120 and len(other) >= 120
+    assert len(set(purpose) | set(other)) == len(purpose) + len(other)
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +107,34 @@ def test_minilm_tells_risks_said_plainly_from_everyday_talk(minilm) -> None:
     assert all(s < RISK_MARGIN for s in everyday)
     assert sum(s >= RISK_MARGIN for s in risky) >= 2
     assert minilm.scores(SAID_RISKS) == risky   # the same lines, the same scores
+
+
+def test_the_purpose_by_meaning_is_the_nearest_early_statement_and_is_said_once(tmp_path) -> None:
+    path = tmp_path / "purpose.json"
+    path.write_text(json.dumps({"purpose": [{"text": "We look at the form today"}],
+                                "not_purpose": [{"text": "The kettle's on"}]}))
+    segs = lines(("S1", "The kettle's on if anybody wants a brew, it's cold out."),
+                 ("S1", "So we go through the form together, point by point."),
+                 ("S2", "Go on then, I've got the form in the drawer somewhere."),
+                 ("S1", "Thanks, the kettle's boiled now."),
+                 ("S2", "Great, tea for me."))
+    people = known_people(segs, {})
+    scorer = BankScorer(Keywords(), path, "purpose")
+    found = find_facts(segs, people, WEDNESDAY, purpose_scores=scorer.scores)
+    purposes = [i for i in found.items if i.section == "purpose"]
+    assert [(p.evidence, p.text) for p in purposes] == [
+        (("s_2",), 'S1 said: "So we go through the form together, point by point."')]
+    nothing_near = BankScorer(Keywords(), path, "purpose").scores(["The kettle's on"])
+    assert nothing_near[0] < PURPOSE_MARGIN
+
+
+SAID_PURPOSES = ["Right, so today's really about how you're getting on since you moved in.",
+                 "The reason we're all here is the letter from the school about his attendance."]
+SAID_NOT_PURPOSES = ["I'll ring you on Monday once I've spoken to the landlord.",
+                     "Mum's been doing the school run since September."]
+
+
+def test_minilm_tells_a_stated_purpose_from_a_plan_or_a_report(notes_store) -> None:
+    scorer = BankScorer(load_minilm(notes_store), DATA / "purpose_examples.json", "purpose")
+    purposes, others = scorer.scores(SAID_PURPOSES), scorer.scores(SAID_NOT_PURPOSES)
+    assert min(purposes) > max(others) and max(others) < PURPOSE_MARGIN
