@@ -105,7 +105,8 @@ _ROLE = rf"(?P<role>(?i:{'|'.join(p for p, _ in _ROLES)}))(?![\w'’-])"
 _HEADS = ("officer|worker|visitor|nurse|adviser|advisor|manager|coordinator|co-ordinator|"
           "therapist|practitioner|assistant|student|teacher|carer|advocate|lead|consultant|"
           "doctor|paramedic|midwife|counsellor|mentor|navigator|specialist|assessor|"
-          "caseworker|solicitor|interpreter|librarian|chaplain|volunteer|director|partner")
+          "caseworker|solicitor|interpreter|librarian|chaplain|volunteer|director|partner|"
+          "psychiatrist|psychologist|physiotherapist|pharmacist|dietitian|guardian|warden")
 # "Douglas, his son": a relation named right after the name introduces them too.
 _KIN = (r"(?P<kin>(?i:son|daughter|wife|husband|partner|brother|sister|mum|dad|mother|father|"
         r"nan|gran|grandma|grandad|grandson|granddaughter|nephew|niece|aunt|auntie|uncle|"
@@ -118,7 +119,7 @@ _ORG = rf"(?P<org>(?i:{'|'.join(p for p, _ in _ORGS)}))(?![\w'’-])"
 _TEAM = (r"(?P<team>(?:[\w'’-]+\s+){1,3}?(?i:team|service|services|unit|department|"
          r"partnership|project|hub))(?![\w'’-])")
 _DET = rf"(?:(?i:the|your|a|an|his|her|their)|{_WORD}['’]s)\s+"
-_MOD = r"(?:[a-z]+\s+)??"     # lazy, so "family support worker" is not cut to "support worker"
+_MOD = r"(?:[a-z]+(?:['’]s)?\s+)??"     # lazy, so "family support worker" is not cut to "support worker"
 _I_AM = r"\b(?i:i['’]m|i\s+am)\s+"
 
 _INTROS = (
@@ -131,7 +132,9 @@ _INTROS = (
                rf"{_NAME}(?=,\s+(?:I['’]m|I\s+am|I\s+work|I\s+look\s+after|I\s+manage|I\s+run|"
                rf"I\s+coordinate|I['’]ve\s+been\s+working)\b)"),
     # A bare "This is Jayden." usually presents someone else, so it needs a "from"/"here".
-    re.compile(rf"\b(?i:this\s+is)\s+{_NAME}(?=,?\s+(?:from|at)\s|\s+(?:here|speaking)\b)"),
+    # Later in a line, "Sit yourself down. This is Alan from next door." presents another.
+    re.compile(rf"^\W*(?:(?i:hi|hello|hiya|hey|morning|afternoon|oh|yes|yeah)\W+)*(?i:this\s+is)\s+"
+               rf"{_NAME}(?=,?\s+(?:from|at)\s|\s+(?:here|speaking)\b)"),
     re.compile(rf"^\W*(?:(?i:hi|hello|hiya|hey|morning)\W+)?{_NAME}\s+(?i:here|speaking)\b"
                r"(?=\s*(?:[.!?;]|$)|,?\s+(?:from|at)\s)"),
     # A round of introductions: "Callum. I'm Marcus's dad.", "Hi everyone, Ade Mensah. I
@@ -166,8 +169,8 @@ _SELF_ROLES = (
     re.compile(rf"\b(?i:i\s+work)\s+(?i:for|in|with|at)\s+{_ORG}"),
     re.compile(rf"\b(?i:i\s+work\s+as)\s+(?:(?i:the|a|an)\s+)?{_MOD}{_ROLE}"),
     # "I'm your care coordinator", "I'm the main carer": a job title said of oneself
-    re.compile(rf"{_I_AM}(?:(?i:also|just|actually)\s+)?(?i:the|your|a|an|his|her|their)\s+"
-               rf"{_PHRASE}"),
+    re.compile(rf"{_I_AM}(?:(?i:also|just|actually)\s+)?(?:(?i:the|your|a|an|his|her|their)|"
+               rf"{_WORD}['’]s)\s+{_PHRASE}"),
     # "as your personal adviser I've got to do your pathway plan review"
     re.compile(rf"\b(?i:as)\s+(?i:your|the)\s+(?P<phrase>(?i:(?:[a-z][a-z'’-]*\s+){{0,2}}(?:{_HEADS})))"
                r"(?=,?\s+(?i:I|I['’]ve|I['’]m|I\s+have|we)\b)"),
@@ -184,6 +187,7 @@ _APPOSITIONS = (   # what may follow a self-introduced name: "I'm Sarah, the soc
     # "I'm Ross Milne. Homelessness prevention officer at Montgomery Council."
     re.compile(rf"\.\s+(?:(?i:the|a|an|your|one\s+of\s+the)\s+)?{_PHRASE}(?=\s+(?i:at|with|for|from)\s)"),
     re.compile(rf",\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN}"),
+    re.compile(rf",\s+(?:{_WORD}\s+(?i:and)\s+)?{_WORD}['’]s\s+{_MOD}{_ROLE}"),
     # "I'm Prisha Ali Social Worker from ...": as recognition writes it, with no comma
     re.compile(rf"\s+{_ROLE}(?=\s+(?i:from|at|with|for)\b|\s*[.,;]|\s*$)"),
     re.compile(rf",?\s+(?i:from|at|with)\s+(?i:the\s+)?{_TEAM}"),
@@ -264,10 +268,18 @@ def _reported(text: str, start: int) -> bool:
     return bool(_REPORTED.search(text[max(0, start - 30):start]))
 
 
+_WHO_IS = frozenset({"who's", "who’s", "who", "is", "he's", "she's", "he’s", "she’s", "the", "a",
+                     "an", "our", "my", "your"})
+
+
 def _canonical(match: re.Match[str]) -> str:
     groups = match.groupdict()
-    if groups.get("phrase"):
-        return " ".join(groups["phrase"].lower().split())  # the title as said, singular
+    if groups.get("phrase"):   # the title as said, singular, without "who's Mia's"
+        words = groups["phrase"].split()
+        while len(words) > 1 and (words[0].lower() in _WHO_IS or (
+                words[0][0].isupper() and re.search(r"['’]s$", words[0]))):
+            words.pop(0)
+        return " ".join(words).lower()
     if groups.get("kin"):
         kin = groups["kin"].lower()
         return next((role for pattern, role in _ROLES if re.fullmatch(pattern, kin, re.I)), kin)
@@ -397,6 +409,11 @@ def _gather(segments: Sequence[Segment]) -> tuple[list[_Claim], list[_Claim], li
                 continue
             to = replied if replied is not None and name in thanked else target
             addresses.append(_Claim(to, name, seg.segment_id, i, _ADDRESS))
+        answer = next((s for s in segments[i + 1:i + 3] if s.speaker == target), None)
+        theirs = [n for n, _ in _introductions(answer.text)] if answer is not None else []
+        # "This is my sister, Abena." / "Hello, Abena. I'm Neil, ...": Neil is not Abena
+        presented = [(n, r) for n, r in presented
+                     if not theirs or any(_same_person(n, t) for t in theirs)]
         for name, role in presented:
             if target != seg.speaker:
                 addresses.append(_Claim(target, name, seg.segment_id, i, _ADDRESS))

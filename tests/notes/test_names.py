@@ -414,3 +414,40 @@ def test_two_people_with_the_same_title_are_two_people_present():
     segs = lines(("S1", "Thanks, Mrs Okafor."), ("S2", "Okay."), ("S1", "Thanks, Mrs Bell."),
                  ("S2", "Right."))
     assert present_people(segs, {}) == [Person("Mrs Okafor", ""), Person("Mrs Bell", "")]
+
+
+@pytest.mark.parametrize(("text", "name", "role"), [
+    ("So, for the minutes, I'm Gregor, I'm the children's social worker.", "Gregor",
+     "social worker"),
+    ("I'm Nadia, Mia and Alfie's social worker from children's services.", "Nadia",
+     "social worker"),
+    ("I'm Neil, I'm Daniel's care coordinator here at the community team.", "Neil",
+     "care coordinator"),
+])
+def test_a_title_after_a_possessive_is_the_speakers_role(text: str, name: str,
+                                                          role: str) -> None:
+    found = one(text)["S1"]
+    assert (found.name, found.role) == (name, role)
+
+
+def test_a_presented_title_is_the_title_not_the_clause() -> None:
+    found = suggest_names(lines(("S1", "And this is Martin, who's Lily-Mae's health visitor."),
+                                ("S2", "Morning, I've brought the notes."),
+                                ("S3", "And this is Dr Moffat, the consultant psychiatrist."),
+                                ("S4", "Hello, nice to meet you.")))
+    assert (found["S2"].name, found["S2"].role) == ("Martin", "health visitor")
+    assert (found["S4"].name, found["S4"].role) == ("Dr Moffat", "consultant psychiatrist")
+
+
+def test_one_presented_is_not_the_next_voice_when_that_voice_gives_its_own_name() -> None:
+    found = suggest_names(lines(("S1", "This is my sister, Abena. She's come along."),
+                                ("S2", "Hello, Abena. I'm Neil, the care coordinator.")))
+    assert (found["S2"].name, found["S2"].role) == ("Neil", "care coordinator")
+
+
+def test_this_is_someone_from_next_door_later_in_a_line_presents_them() -> None:
+    found = suggest_names(lines(("S1", "I'm Simon, a social worker with adult social care."),
+                                ("S2", "Sit yourself down. This is Alan from next door. "
+                                       "He's been very good to me."),
+                                ("S3", "Two years, at the most.")))
+    assert "S2" not in found or found["S2"].name != "Alan"
