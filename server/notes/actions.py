@@ -59,7 +59,8 @@ _COUNT = (r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|t
           r"(?:a\s+)?couple\s+of|(?:a\s+)?few)")
 _PREP = r"(?:(?:on|by|before|until|till|for|from|this\s+coming|this|coming|next|a\s+week\s+on)\s+)?"
 _TIME = (r"(?:\s+(?:morning|afternoon|evening|night|lunchtime|first\s+thing))?"
-         r"(?:\s+at\s+(?:\d{1,2}(?:[:.]\d{2})?(?:\s*(?:am|pm|o'clock))?|noon|midday|lunchtime))?")
+         r"(?:\s+at\s+(?:(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+         r"(?:[:.]\d{2})?(?:\s*(?:am|pm|o'clock))?|noon|midday|lunchtime))?")
 _DATE = re.compile(
     rf"\b(?:{_PREP}(?:the\s+)?{_DAY}\s+(?:of\s+)?(?:{_MON})(?:,?\s+\d{{4}})?"
     rf"|{_PREP}(?:{_MON})\s+(?:the\s+)?{_DAY}(?:,?\s+\d{{4}})?"
@@ -180,6 +181,12 @@ _CUT = re.compile(r"\s*(?:[;:()]|\s-\s|\s(?:but|because|cos|although|though|unle
                   r",\s*(?:if|which|who|then|I|we|you|he|she|they|it)\b|"
                   # a recap hands the next task to someone else: ", Marcus calls the GP"
                   r",\s*(?:and\s+)?(?=[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,|\s+[a-z]+s\b))|"
+                  # "..., on Tuesday Alan's taking you": another's task, perhaps dated first
+                  r",\s*(?:(?:and|then|so)\s+)?(?:(?:on|by|from|next|this)\s+\w+\s+)?"
+                  r"(?=[A-Z][a-z]+(?:'s|'ll|\s+(?:will|is|can|has|needs))\s+[a-z])|"
+                  # "..., and by Monday I'll know": the date opens the next task
+                  rf",\s*(?:and\s+)?(?:then\s+)?(?:(?:by|on|before|from|this|next)\s+)?"
+                  rf"(?:{_WD}|tomorrow|today)\b[^,]*$|"
                   r"\s+and\s+(?:you|he|she|they|it|there)"   # "and you'll get a copy": not theirs
                   r"(?:'ll|'re|'s|\s+(?:will|are|is|can|should|might|may|would))\b|"
                   r"\sif\s+(?:that's|that\s+is|it's|you)\b)", re.I)
@@ -281,7 +288,7 @@ _NOT_ACTION = re.compile(
     r"take\s+a\s+break|mind\b|show\s+me\b|tell\s+me\b|describe\b|confirm\s+your\b|try$|$)",
     re.I)
 _NO_VERB = re.compile(r"^(?:now|then|here|there|too|yet|still|so|again|today|tomorrow|though|"
-                      r"anyway|really|honestly|maybe)(?:\W+(?:yes|yeah|no|ok|okay|thanks|love))*\W*$",
+                      r"anyway|really|honestly|maybe|yes|yeah|no|ok|okay|sure)(?:\W+(?:yes|yeah|no|ok|okay|thanks|love))*\W*$",
                       re.I)   # "than I can now", "I can now, yes."
 _PERCEIVE = re.compile(r"^(?:see|hear|tell|understand|imagine|appreciate|feel|smell|remember|"
                        r"relate|believe|only|totally|definitely)\b", re.I)
@@ -407,6 +414,7 @@ _SAME_DAY = re.compile(r"\b(?:that|the)\s+same\s+day\b|\bon\s+the\s+day\b", re.I
 # A short line after a task that only names a day ("Friday the thirtieth?", "Thursday at
 # ten, would that work?") says when that task is; it refines a vague "end of the month".
 DATING_WORDS = 8
+_AND_THEN = re.compile(r"[\s,]*(?:(?:and|then|and\s+then)[\s,]*)?", re.I)
 _PAST = re.compile(r"\b(?:last|ago|yesterday|was|were|did|went|had|came)\b", re.I)
 _VAGUE_DUE = re.compile(r"\b(?:week|month|fortnight|soon|end)\b", re.I)
 
@@ -461,8 +469,18 @@ def _joined(found: list[Commitment]) -> list[Commitment]:
                      or (item.due is not None and _GOING_THERE.match(task)))):
             out[-1] = replace(item, kind="action", text=f"{last.text.rstrip('.')}, and {task}.")
             continue
+        # "I'll do that search and let you know by Monday": the search is done by then
+        if (last is not None and last.kind == item.kind == "action" and last.due is None
+                and item.due is not None and last.owner == item.owner
+                and _REPORT_BACK.match(task)):
+            out[-1] = replace(item, text=f"{last.text.rstrip('.')}, and {task}.")
+            continue
         out.append(item)
     return out
+
+
+_REPORT_BACK = re.compile(r"(?:let\s+\w+\s+know|get\s+back\s+to|update|tell|report\s+back|"
+                          r"confirm|ring\s+(?:you|her|him|them)\s+(?:back|with))\b", re.I)
 
 
 def _dated(item: Commitment, said: str | None, due: dt.date | None) -> Commitment:
@@ -556,14 +574,22 @@ def find_commitments(segment: Segment, previous: Segment | None,
         last_said = before
         steps = [(start, step) for start, linked, step in steps   # not "I'll book the next visit"
                  if linked or not any(p.start <= start < p.end for p in phrases)]
+        last_end, last_due = None, None   # the sentence's last task: where it ended, its day
+        leading: tuple[str | None, dt.date | None] | None   # a day said before the task
         for phrase in phrases:
             while steps and steps[0][0] < phrase.start:   # in the order said
                 found.append(steps.pop(0)[1])
+            leading = None
             parts = _parts(phrase.words)
             for n, part in enumerate(parts):
                 rest, said, due = _take_date(part, meeting_date)
                 if said is None and n == 0:   # "Tomorrow I'll ring them", "So this afternoon I'm ..."
                     said, due = _date_before(sentence[:phrase.start], meeting_date)
+                    leading = (said, due) if said is not None else None
+                if (said is None and n == 0 and last_due is not None and last_end is not None
+                        and _AND_THEN.fullmatch(sentence[last_end:phrase.start])):
+                    # "Tomorrow at ten I'll come back and we'll ring the bank together"
+                    said, due = last_due
                 if said is None and _SAME_DAY.search(rest):
                     # "... delivered for next Tuesday, and I'll come out that same day"
                     said, due = date_in(sentence[:phrase.start], meeting_date)
@@ -573,10 +599,13 @@ def find_commitments(segment: Segment, previous: Segment | None,
                     item = _commitment(segment.segment_id, phrase, (rest, said, due),
                                        _name_of(segment.speaker, speakers))
                     found.extend([item] if item else [])
+                    if item is not None and n == 0:   # a day said first governs what follows
+                        last_due = leading
                 elif found:
                     found[-1] = _dated(found[-1], said, due)
                 else:
                     deferred = (said, due)
+            last_end = phrase.end
         found.extend(step for _, step in steps)
     found = _joined(found)
     if (not found and previous is not None and previous.speaker != segment.speaker

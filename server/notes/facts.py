@@ -319,6 +319,7 @@ def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
         previous = turn
     if not any(i.section == "purpose" for i in items):
         items.extend(_stated_aim(speaker_turns(segments), workers, speakers))
+    items = _dated_when_asked(items, speaker_turns(segments), meeting_date)
     if purpose_scores is not None:
         items = _with_meant_purpose(items, speaker_turns(segments), speakers, purpose_scores)
     if risk_scores is not None:
@@ -414,6 +415,37 @@ def _stated_aim(turns: Sequence[Turn], workers: set[str],
 
 AIM_MIN_WORDS = 8
 PURPOSE_MARGIN = 0.08   # docs/benchmarks.md: above it, the top worker lines are purposes
+
+
+_WHEN_ASKED = re.compile(r"\b(?:when(?:'s|\s+is|\s+are|\s+do|\s+can|\s+could|\s+would|\s+will)?|"
+                         r"what\s+(?:day|time|date)|how\s+soon|by\s+when)\b[^.!?]*\?\s*$", re.I)
+
+
+def _dated_when_asked(items: list[DraftItem], turns: Sequence[Turn],
+                      meeting_date: dt.date) -> list[DraftItem]:
+    """"I'll ring Mrs Daley." / "When do you think you'll manage it?" / "Tomorrow, first
+    thing.": the day the owner answers with dates their undated task of the turn before."""
+    out = list(items)
+    where = {sid: n for n, i in enumerate(out) for sid in i.evidence}
+    for before, asking, answer in zip(turns, turns[1:], turns[2:]):
+        owner = before.segments[0].speaker
+        if (answer.segments[0].speaker != owner or asking.segments[0].speaker == owner
+                or not _WHEN_ASKED.search(asking.joined().text)):
+            continue
+        said, due = date_in(answer.joined().text, meeting_date)
+        if due is None or due < meeting_date:
+            continue
+        undated = [n for n in dict.fromkeys(where.get(s.segment_id) for s in before.segments)
+                   if n is not None and out[n].section == "actions" and out[n].due is None]
+        if not undated:
+            continue
+        task = out[undated[-1]]
+        cited = (*task.evidence, *(s.segment_id for s in asking.segments),
+                 *(s.segment_id for s in answer.segments))
+        out[undated[-1]] = replace(task, text=f'{task.text.rstrip(".")} (asked when: '
+                                               f'"{said}")', due=due, due_text=said,
+                                   evidence=tuple(dict.fromkeys(cited)))
+    return out
 
 
 def _with_meant_purpose(items: list[DraftItem], turns: Sequence[Turn],
@@ -678,8 +710,11 @@ def _in_context(item: DraftItem, said: Sequence[tuple[str, tuple[Segment, ...]]]
     if at > 0:
         line, by = said[at - 1][0], seg.speaker
     elif previous is not None and previous.text.strip():
-        line, by = split_sentences(previous.text)[-1], previous.speaker
-        cited = (previous.segment_id,)
+        # what the other asked or said that the task shares words with ("Can you send me
+        # those screenshots tonight?" / "I'll send them tonight"), else their last line
+        theirs = split_sentences(previous.text)
+        line = max(reversed(theirs), key=lambda t: len(mine & _words_of(t)))
+        by, cited = previous.speaker, (previous.segment_id,)
     else:
         return item
     words = line.strip().split()

@@ -445,7 +445,7 @@ def test_a_weekday_day_and_month_stay_together_in_the_task():
     (c,) = find_commitments(said, None, {"S1": Person("Priya", "social worker")},
                             dt.date(2026, 11, 24))
     assert c.due == dt.date(2026, 12, 8) and "back of December" not in c.text
-    assert c.due_words == "on Tuesday the 8th of December"
+    assert c.due_words == "on Tuesday the 8th of December at four"
 
 
 def test_a_new_clause_after_a_comma_and_as_soon_as_keep_the_task_whole() -> None:
@@ -487,7 +487,7 @@ def test_reconvening_is_a_next_step():
 @pytest.mark.parametrize(("line", "text", "due"), [
     # the task, then a short line naming its day (Tuesday 1 December 2026)
     ("I'll rebook the check myself. Thursday at ten, would that work?",
-     "Sarah to rebook the check themselves (Thursday).", dt.date(2026, 12, 3)),
+     "Sarah to rebook the check themselves (Thursday at ten).", dt.date(2026, 12, 3)),
     # a vague date refined by the day said after it
     ("I'll finish the assessment at the end of the month. Wednesday the thirtieth?",
      "Sarah to finish the assessment at the end of the month (Wednesday the thirtieth).",
@@ -532,3 +532,17 @@ def test_a_wish_that_is_no_task_is_not_an_action(line: str) -> None:
 def test_the_first_month_is_no_date(line: str) -> None:
     from server.notes.actions import date_in
     assert date_in(line, TUESDAY) == (None, None)
+
+
+def test_a_day_said_first_governs_the_task_joined_after_it() -> None:
+    found = said("So tomorrow at ten I'll come back and we'll ring the bank together.")
+    assert [(c.kind, c.due) for c in found] == [("next_step", dt.date(2026, 12, 2)),
+                                                 ("action", dt.date(2026, 12, 2))]
+    assert said("I'll ring the bank, on Monday Alan's taking you to the branch.")[0].text == \
+        "Sarah to ring the bank."
+
+
+def test_a_task_reported_back_on_a_day_is_done_by_that_day() -> None:
+    found = one("I'll do that search and let you know by Monday.")
+    assert (found.text, found.due) == (
+        "Sarah to do that search, and let you know by Monday.", dt.date(2026, 12, 7))

@@ -589,3 +589,18 @@ def test_a_task_that_leans_back_quotes_what_it_is_about():
     # a task that names what it is about stands alone
     assert "Imran to ring the surgery about his tablets on Friday." in [
         a.text for a in by_section["actions"]]
+
+
+def test_the_day_given_when_asked_dates_the_task_before():
+    script = [("S1", "Hi, I'm Daniel, the supervising social worker."),
+              ("S2", "I'll ring Mrs Daley at the school, she does all that."),
+              ("S1", "When do you think you'll manage it?"),
+              ("S2", "Tomorrow, first thing. I'm not in work till ten."),
+              ("S1", "I'll email the team. When are you free?"),
+              ("S2", "Last Monday was the last time I was free.")]
+    _, _, _, by_section = facts_by_section(script)
+    rung = next(a for a in by_section["actions"] if "Mrs Daley" in a.text)
+    assert rung.due == dt.date(2026, 12, 2) and rung.evidence == ("s_2", "s_3", "s_4")
+    assert 'asked when: "Tomorrow' in rung.text
+    emailed = next(a for a in by_section["actions"] if "email" in a.text)
+    assert emailed.due is None     # a day in the past answers nothing
