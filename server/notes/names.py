@@ -123,7 +123,9 @@ _MOD = r"(?:[a-z]+(?:['’]s)?\s+)??"     # lazy, so "family support worker" is 
 _I_AM = r"\b(?i:i['’]m|i\s+am)\s+"
 
 _INTROS = (
-    re.compile(rf"\b(?i:i['’]m|i\s+am|my\s+name\s+is|my\s+name['’]s|call\s+me)\s+{_NAME}"),
+    # not "I'm Daniels care coordinator", recognition's "I'm Daniel's care coordinator"
+    re.compile(rf"\b(?i:i['’]m|i\s+am|my\s+name\s+is|my\s+name['’]s|call\s+me)\s+{_NAME}"
+               rf"(?!(?<=s)\s+(?:[a-z]+\s+){{0,2}}(?i:{_HEADS}|{'|'.join(p for p, _ in _ROLES)})\b)"),
     # "It's Sam from housing", on the phone "It's Niall, the discharge coordinator on Elm Ward"
     re.compile(rf"\b(?i:it['’]s)\s+{_NAME}(?=,?\s+from\s|,\s+(?:(?i:the|a|an|your|one\s+of\s+the)"
                rf"\s+){_PHRASE.replace('?P<phrase>', '')})"),
@@ -170,7 +172,7 @@ _SELF_ROLES = (
     re.compile(rf"\b(?i:i\s+work\s+as)\s+(?:(?i:the|a|an)\s+)?{_MOD}{_ROLE}"),
     # "I'm your care coordinator", "I'm the main carer": a job title said of oneself
     re.compile(rf"{_I_AM}(?:(?i:also|just|actually)\s+)?(?:(?i:the|your|a|an|his|her|their)|"
-               rf"{_WORD}['’]s)\s+{_PHRASE}"),
+               rf"{_WORD}['’]?s)\s+{_PHRASE}"),   # recognition often drops the apostrophe
     # "as your personal adviser I've got to do your pathway plan review"
     re.compile(rf"\b(?i:as)\s+(?i:your|the)\s+(?P<phrase>(?i:(?:[a-z][a-z'’-]*\s+){{0,2}}(?:{_HEADS})))"
                r"(?=,?\s+(?i:I|I['’]ve|I['’]m|I\s+have|we)\b)"),
@@ -192,6 +194,14 @@ _APPOSITIONS = (   # what may follow a self-introduced name: "I'm Sarah, the soc
     re.compile(rf"\s+{_ROLE}(?=\s+(?i:from|at|with|for)\b|\s*[.,;]|\s*$)"),
     re.compile(rf",?\s+(?i:from|at|with)\s+(?i:the\s+)?{_TEAM}"),
 )
+# A title from the table a few words after the name, in the same sentence.
+# Professionals only: "I'm Sam, and my mum is coming later" says nothing of Sam's role.
+_KIN_ROLES = frozenset({"mother", "father", "uncle", "grandmother", "grandfather", "aunt",
+                        "sister", "brother", "stepmother", "stepfather", "carer"})
+_PRO_ROLE = (r"(?P<role>(?i:" + "|".join(p for p, role in _ROLES if role not in _KIN_ROLES)
+             + r"))(?![\w'’-])")
+_NEAR_ROLE = re.compile(rf"[^.!?]{{0,30}}?(?<![\w'’-])(?<!(?i:my|ur|is|er|ir) )(?<!(?i:our) )"
+                        rf"{_PRO_ROLE}")
 # "I coordinate Frank's visits for ...": the verb of the job.
 _DOING = re.compile(r"\b(?i:i)\s+(?P<verb>coordinate|co-ordinate|manage|supervise|run)\b")
 _DOERS = {"coordinate": "coordinator", "co-ordinate": "coordinator", "manage": "manager",
@@ -304,11 +314,14 @@ def _own_role(text: str, intro_ends: Iterable[int]) -> str:
     """The role the speaker gives themselves: a title ("your care coordinator") before the
     team they come from ("from the Larchfield community team")."""
     found: list[re.Match[str]] = []
+    intro_ends = list(intro_ends)
     for end in intro_ends:
         found += [m for pattern in _APPOSITIONS if (m := pattern.match(text, end))]
     for pattern in _SELF_ROLES:
         found += [m for m in pattern.finditer(text) if not _reported(text, m.start())]
     titles = [m for m in found if not m.groupdict().get("team")]
+    if not titles:   # "I'm Gregor, in the children's social worker": as recognition wrote it
+        titles = [m for end in intro_ends if (m := _NEAR_ROLE.match(text, end))]
     if titles:
         return _canonical(titles[0])
     if m := _DOING.search(text):

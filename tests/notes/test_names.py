@@ -451,3 +451,17 @@ def test_this_is_someone_from_next_door_later_in_a_line_presents_them() -> None:
                                        "He's been very good to me."),
                                 ("S3", "Two years, at the most.")))
     assert "S2" not in found or found["S2"].name != "Alan"
+
+
+@pytest.mark.parametrize(("text", "role"), [
+    # as recognition writes them: words lost or added around the title
+    ("I'm Gregor, in the children's social worker and the lead professional.",
+     "social worker"),
+    ("I'm Kim, in the school nurse team.", "school nurse"),
+    ("I'm Neil, I'm Daniels care coordinator here.", "care coordinator"),
+    # a relation or another's title after the name is not the speaker's
+    ("I'm Sam, and my mum is coming later.", ""),
+    ("I'm Jo, and my social worker is off today.", ""),
+])
+def test_a_title_near_the_name_is_the_speakers_own(text: str, role: str) -> None:
+    assert one(text)["S1"].role == role
