@@ -324,7 +324,21 @@ def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
         items = _with_meant_purpose(items, speaker_turns(segments), speakers, purpose_scores)
     if risk_scores is not None:
         items = _with_meant_risks(items, segments, speakers, set(small), risk_scores)
+    items = _without_opening_chat(items, segments)
     return Facts(tuple(i for i in _merge_repeats(items) if not _empty_task(i)), tuple(small))
+
+
+def _without_opening_chat(items: list[DraftItem], segments: Sequence[Segment]
+                          ) -> list[DraftItem]:
+    """Figures said before the purpose is stated are the chat of arriving ("he's on nights,
+    he won't be going anywhere till six", "I've had about four coffees"), not discussion."""
+    order = {s.segment_id: n for n, s in enumerate(segments)}
+    starts = [min(order.get(sid, 1 << 30) for sid in i.evidence) for i in items
+              if i.section == "purpose" and i.evidence]
+    if not starts:
+        return items
+    return [i for i in items if not (i.section == "discussion" and i.evidence and max(
+        order.get(sid, -1) for sid in i.evidence) < min(starts))]
 
 
 MEANT_RISK_WORDS = 5   # a sentence shorter than this is too little to judge by meaning
@@ -351,7 +365,7 @@ def _with_meant_risks(items: list[DraftItem], segments: Sequence[Segment],
             if (sentence.rstrip().endswith("?") or len(sentence.split()) < MEANT_RISK_WORDS
                     or all(sid in small for sid in ids) or _COMMITS.search(sentence)
                     or _TELLING.match(sentence)
-                    or any(sentence.strip() in quoted.get(sid, "") for sid in ids)):
+                    or any(_said_in(sentence, quoted.get(sid, "")) for sid in ids)):
                 continue
             candidates.append((name, sentence, ids))
     scores = risk_scores([sentence for _, sentence, _ in candidates])
@@ -469,7 +483,7 @@ def _with_meant_purpose(items: list[DraftItem], turns: Sequence[Turn],
     if not candidates or max(scores) < PURPOSE_MARGIN:
         return items
     name, sentence, ids = candidates[max(range(len(scores)), key=scores.__getitem__)]
-    if any(i.section == "purpose" and sentence.strip() in i.text for i in items):
+    if any(i.section == "purpose" and _said_in(sentence, i.text) for i in items):
         return items
     kept = [i for i in items if not (i.section in ("discussion", "observations")
                                      and set(i.evidence) <= set(ids))]
@@ -588,7 +602,7 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
     quoted = " ".join(i.text for i in found.values())
     for n, (sentence, sources) in enumerate(said):
         if ((m := _SPECIFIC.search(sentence)) and not sentence.rstrip().endswith("?")
-                and sentence.strip() not in quoted and not _COMMITS.search(sentence)
+                and not _said_in(sentence, quoted) and not _COMMITS.search(sentence)
                 and not (items and _MODAL_WORDS.search(sentence))):
             cited = tuple(s.segment_id for s in sources) if turn is not None else evidence
             words = _clip(sentence, m.start())
@@ -596,7 +610,7 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
                 # "Eight hundred and seventy-five pound, every month. Universal Credit gives
                 # six hundred and forty for the rent.": a short point and what it is about
                 after, more = said[n + 1]
-                if (not after.rstrip().endswith("?") and after.strip() not in quoted
+                if (not after.rstrip().endswith("?") and not _said_in(after, quoted)
                         and len(f"{sentence} {after}".split()) <= 2 * DISCUSSION_WORDS):
                     words = f"{sentence.strip()} {after.strip()}"
                     if turn is not None:
@@ -843,10 +857,28 @@ def _risk(sentence: str) -> str | None:
     return None
 
 
+# A note quotes what was said without the hesitations: "So, erm, the plan for today" is
+# "the plan for today". Nothing is added and no word that carries meaning is taken out.
+_HESITATION = re.compile(r"(?:,\s*)?\b(?:erm+|umm*|uhh*|er|ah)\b,?(?=\s|$)", re.I)
+_OPENERS = re.compile(r"^(?:(?:so|well|okay|ok|right|oh|look|anyway|I mean|you know)\b[,.!]?\s+)+",
+                      re.I)
+
+
+def _said_in(sentence: str, text: str) -> bool:
+    """Whether ``text`` quotes ``sentence`` (as said, or without its hesitations)."""
+    return sentence.strip() in text or _without_fillers(sentence.strip()) in text
+
+
+def _without_fillers(text: str) -> str:
+    cut = _OPENERS.sub("", _HESITATION.sub("", text)).strip()
+    cut = re.sub(r"\s{2,}", " ", cut)
+    return (cut[0].upper() + cut[1:]) if len(cut.split()) >= 3 else text
+
+
 def _line(seg: Segment, speakers: Mapping[str, Person]) -> str:
     return f"{who(seg.speaker, speakers)}: {seg.text}"
 
 
 def _quote(name: str, verb: str, sentence: str) -> str:
-    text = sentence.strip().strip('"')
+    text = _without_fillers(sentence.strip().strip('"'))
     return f'{name} {verb}: "{text}"'

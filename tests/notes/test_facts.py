@@ -604,3 +604,14 @@ def test_the_day_given_when_asked_dates_the_task_before():
     assert 'asked when: "Tomorrow' in rung.text
     emailed = next(a for a in by_section["actions"] if "email" in a.text)
     assert emailed.due is None     # a day in the past answers nothing
+
+
+def test_figures_in_the_chat_before_the_purpose_are_not_discussion_and_quotes_lose_their_erms():
+    script = [("S2", "Come in. I've had about four coffees already this morning."),
+              ("S1", "Hi, I'm Priya, the social worker."),
+              ("S1", "So, erm, the reason I'm here today is to review the child in need plan."),
+              ("S2", "She's missed nine days since half-term.")]
+    _, _, _, by_section = facts_by_section(script)
+    assert [d.evidence for d in by_section["discussion"]] == [("s_4",)]
+    assert by_section["purpose"][0].text == (
+        'Priya said: "The reason I\'m here today is to review the child in need plan."')

@@ -123,7 +123,7 @@ def test_the_purpose_by_meaning_is_the_nearest_early_statement_and_is_said_once(
     found = find_facts(segs, people, WEDNESDAY, purpose_scores=scorer.scores)
     purposes = [i for i in found.items if i.section == "purpose"]
     assert [(p.evidence, p.text) for p in purposes] == [
-        (("s_2",), 'S1 said: "So we go through the form together, point by point."')]
+        (("s_2",), 'S1 said: "We go through the form together, point by point."')]
     nothing_near = BankScorer(Keywords(), path, "purpose").scores(["The kettle's on"])
     assert nothing_near[0] < PURPOSE_MARGIN
 
