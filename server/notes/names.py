@@ -111,7 +111,7 @@ _HEADS = ("officer|worker|visitor|nurse|adviser|advisor|manager|coordinator|co-o
 _KIN = (r"(?P<kin>(?i:son|daughter|wife|husband|partner|brother|sister|mum|dad|mother|father|"
         r"nan|gran|grandma|grandad|grandson|granddaughter|nephew|niece|aunt|auntie|uncle|"
         r"cousin|friend|neighbour|carer))(?![\w'’-])")
-_PHRASE = (rf"(?P<phrase>(?i:(?:(?!i['’]m\b|i\b|am\b|we['’]re\b)[a-z][a-z'’-]*\s+){{0,3}}"
+_PHRASE = (rf"(?P<phrase>(?i:(?:(?!i['’]m\b|i\b|am\b|we['’]re\b|who['’]s\b|who\b)[a-z][a-z'’-]*\s+){{0,3}}"
            rf"(?:{_HEADS})))(?i:s)?(?![\w'’-])"
            # a whole noun phrase, not "Ade, could the carers prompt ...": it ends the clause
            r"(?=\s*(?:[.,;!]|$)|\s+(?:with|from|at|for|in|on|here|based|who)\b)")
@@ -130,7 +130,7 @@ _INTROS = (
     re.compile(rf"\b(?i:it['’]s)\s+{_NAME}(?=,?\s+from\s|,\s+(?:(?i:the|a|an|your|one\s+of\s+the)"
                rf"\s+){_PHRASE.replace('?P<phrase>', '')})"),
     # "And it's Dev, I look after Dennis's tenancy": a name, then what they do
-    re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:and|hi|hello|hiya|morning)\W+)?(?i:it['’]s)\s+"
+    re.compile(rf"(?:^|(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)\s+)\W*(?:(?i:and|hi|hello|hiya|morning)\W+)?(?i:it['’]s)\s+"
                rf"{_NAME}(?=,\s+(?:I['’]m|I\s+am|I\s+work|I\s+look\s+after|I\s+manage|I\s+run|"
                rf"I\s+coordinate|I['’]ve\s+been\s+working)\b)"),
     # A bare "This is Jayden." usually presents someone else, so it needs a "from"/"here".
@@ -141,7 +141,7 @@ _INTROS = (
                r"(?=\s*(?:[.!?;]|$)|,?\s+(?:from|at)\s)"),
     # A round of introductions: "Callum. I'm Marcus's dad.", "Hi everyone, Ade Mensah. I
     # coordinate ...", "Bernie Walsh, tenancy sustainment officer with Eastgate Housing".
-    re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:hi|hello|hiya|hey|morning)\W+"
+    re.compile(rf"(?:^|(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)\s+)\W*(?:(?i:hi|hello|hiya|hey|morning)\W+"
                rf"(?i:everyone|all|both|there|all of you)\W+)?{_NAME}"
                # "I'm" says who they are ("I'm Marcus's dad", "I'm the"), not how they are
                # ("Massive. I'm nineteen weeks now.", "Rubbish. I'm sick every morning.")
@@ -150,7 +150,7 @@ _INTROS = (
                rf"i\s+run)\b))"),
     # A name and a job title or a relation is an introduction wherever a clause begins
     # (recognition writes "I am thanks, Bernie Walsh, Tenancy Sustainment Officer with ...").
-    re.compile(rf"(?:^|(?<=[.!?,])\s+)\W*{_NAME}"
+    re.compile(rf"(?:^|(?<=[.!?,])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)\s+)\W*{_NAME}"
                rf"(?=,\s+(?:(?i:the|a|an|your|one\s+of\s+the)\s+)?{_PHRASE}"
                rf"|,\s+(?:(?i:his|her|their)|{_WORD}['’]s)\s+{_KIN.replace('?P<kin>', '')}"
                # "Euan, from the Larchfield community team, I'm your care coordinator."
@@ -162,7 +162,7 @@ _SELF_ROLES = (
     # "I'm one of the health visitors from the Beech Road team"
     re.compile(rf"{_I_AM}(?i:one\s+of\s+(?:the|our|your|their)\s+){_MOD}{_ROLES_OF}"),
     # "And it's Tom Reid, from the family support team" (whatever became of the name)
-    re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:and|hi|hello|hiya)\W+)?(?i:it['’]?s)\s+"
+    re.compile(rf"(?:^|(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)\s+)\W*(?:(?i:and|hi|hello|hiya)\W+)?(?i:it['’]?s)\s+"
                rf"(?!(?i:a|an|the|that|this|my|your|his|her|their|just|only|not|all)\b)"
                rf"(?:[\w'’-]+\s+){{0,2}}[\w'’-]+,?\s+(?i:from|with)\s+{_ORG}"),
     re.compile(rf"{_I_AM}(?i:from|with)\s+{_ORG}"),
@@ -178,7 +178,7 @@ _SELF_ROLES = (
                r"(?=,?\s+(?i:I|I['’]ve|I['’]m|I\s+have|we)\b)"),
     # a team not in the table, as said: "I'm from the youth justice service"
     re.compile(rf"{_I_AM}(?i:from|with)\s+(?i:the\s+)?{_TEAM}"),
-    re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?:(?i:and|hi|hello|hiya)\W+)?(?i:it['’]?s)\s+"
+    re.compile(rf"(?:^|(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)\s+)\W*(?:(?i:and|hi|hello|hiya)\W+)?(?i:it['’]?s)\s+"
                rf"(?!(?i:a|an|the|that|this|my|your|his|her|their|just|only|not|all)\b)"
                rf"(?:[\w'’-]+\s+){{0,2}}[\w'’-]+,?\s+(?i:from|with)\s+(?i:the\s+)?{_TEAM}"),
 )
@@ -216,7 +216,7 @@ _OPENER = re.compile(rf"^\W*(?:(?P<g>(?i:{_STRONG}|{_WEAK}))\W+?)?{_NAME}(?P<tai
 _CLOSER = re.compile(rf"(?:(?P<before>[\w'’]+)?,\s*|\b(?P<g>(?i:{_STRONG}))\s+){_NAME}\s*[.!?]*$")
 _INSIDE = re.compile(rf"(?P<before>[\w'’]+),\s+{_NAME},\s+(?i:and|but|so|I|we|if|can|could|"
                      r"would|will|do|did|are|is|just|please)\b")
-_THANKS = re.compile(rf"(?:^|(?<=[.!?])\s+)\W*(?i:thanks|thank\s+you|cheers|ta)\W+{_NAME}\s*[.!]*"
+_THANKS = re.compile(rf"(?:^|(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)\s+)\W*(?i:thanks|thank\s+you|cheers|ta)\W+{_NAME}\s*[.!]*"
                      r"(?=\s*$|\s+[A-Z])")
 _ROOM = re.compile(r"\b(?:hi|hiya|hello|hey|morning|afternoon)\W+(?:everyone|everybody|all|"
                    r"both|guys|folks|all\s+of\s+you)\b", re.I)
@@ -233,7 +233,8 @@ _PRESENTS = re.compile(rf"\b(?i:this\s+is|here['’]s)\s+{_WHOSE}?{_NAME}"
 _POINTED = re.compile(rf"\b(?i:that['’]s|that\s+is)\s+{_WHOSE}{_NAME}"
                       r"(?!,?\s+(?:from|at|here|speaking)\b)")
 _PRESENTED_ROLE = re.compile(
-    rf"^[\s,.;:-]*(?:(?:(?i:a|an|the|our|my|one\s+of\s+(?:our|the|my))\s+)?{_PHRASE}"
+    rf"^[\s,.;:-]*(?:(?i:who['’]s|who\s+is)\s+)?"   # "Martin, who's Lily-Mae's health visitor"
+    rf"(?:(?:(?i:a|an|the|our|my|one\s+of\s+(?:our|the|my))\s+)?{_PHRASE}"
     rf"|(?:(?i:a|an|the|our|my|his|her)\s+)?{_MOD}{_ROLE}(?=\s*(?:[.,;!]|$)|\s+(?i:who|from|with)\b))")
 # "I'll leave you to it." / "See you in a bit, Dean.": a farewell to the one who is going.
 _LEAVING = re.compile(r"\b(?:I'll\s+leave\s+you|I'm\s+off\b|I\s+(?:need|have|got)\s+to\s+"
@@ -505,6 +506,11 @@ def _unique(claims: Iterable[_Claim]) -> list[_Claim]:
 def _resolve_names(intros: list[_Claim], addresses: list[_Claim],
                    confirmed: Mapping[str, Person]) -> tuple[dict[str, _Claim], set[str]]:
     """Winning name claims by label, and the labels that introduced two people."""
+    # "I'm Daniels Careco-ordinator": recognition's "I'm Daniel's care coordinator", when
+    # Daniel is a name the meeting uses, is no second name for the speaker
+    said = {c.value for c in (*intros, *addresses)}
+    intros = [c for c in intros if not (c.value.endswith("s") and " " not in c.value
+                                        and c.value[:-1] in said)]
     best = {label: _agreeing(claims) for label, claims in _by_label(intros).items()}
     merged = {label for label, claim in best.items() if claim is None}
     winners = [claim for claim in best.values() if claim is not None]

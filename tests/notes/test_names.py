@@ -465,3 +465,11 @@ def test_this_is_someone_from_next_door_later_in_a_line_presents_them() -> None:
 ])
 def test_a_title_near_the_name_is_the_speakers_own(text: str, role: str) -> None:
     assert one(text)["S1"].role == role
+
+
+def test_a_name_with_an_s_that_is_another_name_said_is_a_possessive() -> None:
+    found = suggest_names(lines(("S1", "Hello, Abena, I'm Neil."),
+                                ("S1", "I'm Daniels Careco-ordinator here at the team."),
+                                ("S2", "Good to see you, Daniel."),
+                                ("S3", "Thanks.")))
+    assert found["S1"].name == "Neil"
