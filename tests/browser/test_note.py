@@ -38,8 +38,8 @@ VISIT = [
     ("slt", "Thank you for telling me. I will ask your doctor to call you tomorrow."),
     ("slt", "I will come back to see you next week."),
 ]
-# The drafter runs on the CPU after the transcript is finished (tens of seconds on two
-# cores for this visit); a test may wait for two drafts within pytest's 600 s.
+# The note is drafted once the transcript is finished (at once by the default rules, tens of
+# seconds on two cores with a model); a test may wait for two drafts within pytest's 600 s.
 DRAFT_TIMEOUT_S = 240
 SECTIONS = ("purpose", "discussion", "voice_of_person", "observations", "risks", "actions",
             "next_steps")
@@ -298,7 +298,7 @@ def test_edit_keep_delete_save_download_and_draft_again(server, visit_wav, playw
     said = {s["segment_id"]: s["text"] for s in segments}
     cut = next(sid for sid, text in said.items() if "cut myself" in text.lower())
     doctor = next(sid for sid, text in said.items() if "doctor" in text.lower())
-    # Whatever the model drafted, the note the page opens has items resting on lines, an
+    # Whatever was drafted, the note the page opens has items resting on lines, an
     # action, and two statements the transcript does not support, as the drafter lists them.
     seeded = dict(draft, unsupported=[DOG, BOILER])
     seeded["purpose"] = [{"text": "Review visit.", "evidence": [segments[0]["segment_id"]]}]
