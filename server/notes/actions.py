@@ -77,6 +77,9 @@ _DATE = re.compile(
     # ("for the first month", "on the third floor": a word after it that is no link ends it)
     rf"|(?:on|by|before|until|till|for)\s+the\s+{_DAY}(?!\s+(?:of\b|(?!(?:at|in|on|and|or|"
     rf"then|so|but|if|when|because|please|as|with|to|is|would|will|that|which)\b)[a-z]))"
+    # the day said again to pin it down: "I'll come back Tuesday week. That's the 17th."
+    rf"|(?:that['’]?s|that\s+is|which\s+is|that['’]ll\s+be|that\s+would\s+be)\s+the\s+{_DAY}"
+    rf"(?!\s+(?:of\b|[a-z]))"
     rf")\b", re.I)
 DATE_WORDS = _DATE    # spoken dates, for not cutting a quote inside one
 _DATE_GAP = re.compile(r"[\s,]*(?:and\s+)?")
@@ -211,6 +214,12 @@ def _name_of(label: str, speakers: Mapping[str, Person]) -> str | None:
     return person.name if person and person.name else None
 
 
+# someone else's words quoted before the trigger: their "I'll" is not the speaker's task
+_QUOTING = re.compile(r"\b(?:he|she|they|[A-Z][a-z]+) (?:said|says|goes|went|keeps? saying|"
+                      r"kept saying|text(?:ed|s)?|messag(?:ed|es)|wrote|put),|\b(?:sending|sent|"
+                      r"sends|saying) (?:stuff|things|messages|texts) like,|\bmessages? saying,")
+
+
 def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
              bounds: list[int]) -> list[_Phrase]:
     """Each commitment trigger in ``sentence`` with the words it governs."""
@@ -224,6 +233,8 @@ def _phrases(sentence: str, label: str, speakers: Mapping[str, Person],
     for m in hits:
         if _CONDITIONAL.search(sentence[max(0, m.start() - 40):m.start()]):
             continue
+        if _QUOTING.search(sentence[:m.start()]):
+            continue    # "he keeps sending stuff like, you can't keep them, I'll take them"
         if m[0].lower().endswith("can") and _INSIDE_CLAUSE.search(sentence[:m.start()]):
             continue    # "a door I can shut at night" describes the door; it is no task
         end = next(s for s in stops if s > m.start() and s >= m.end())
@@ -372,13 +383,17 @@ def _pronouns(words: str, voice: str, who: str | None) -> str:
     return words
 
 
+_STARTS = re.compile(r"(?:start|begin)(?:\s+(?:it|them|that|the\s+\w+))?", re.I)
+
+
 def _commitment(segment_id: str, phrase: _Phrase, dated: tuple[str, str | None, dt.date | None],
                 who: str | None) -> Commitment | None:
     rest, said, due = dated
     if not rest or _NEGATED.match(rest) or _NO_VERB.match(rest):
         return None
     next_step = bool(_RETURN.match(rest))
-    if not next_step and (_NOT_ACTION.match(rest)
+    starts = due is not None and bool(_STARTS.fullmatch(rest))   # "We can start on Thursday."
+    if not next_step and not starts and (_NOT_ACTION.match(rest)
                           or (phrase.voice in ("can", "asked") and _PERCEIVE.match(rest))
                           or (phrase.voice == "going" and _PLACE.match(rest))):
         return None
@@ -528,7 +543,10 @@ _YES = (r"(?:yes|yeah|yep|yup|aye|ok(?:ay)?|sure|(?:of\s+)?course|certainly|abso
 _ACCEPTS = re.compile(rf"\W*{_YES}(?:[\s,.!]+(?:{_YES}|thanks|cheers|love|great|lovely))*"
                       r"(?:,\s*[A-Z][a-z]+)?[\s,.!]*", re.I)
 _REQUEST = re.compile(r"\b(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:possibly\s+)?|"
-                      r"please\s+)(?P<vp>[a-z][^?]*)", re.I)
+                      r"please\s+|"
+                      # put as a question: "Darren, you're going to ring Clarion on Monday, yeah?"
+                      r"(?:you['’]re|you\s+are)\s+(?:going\s+to|gonna)\s+(?=[^?]*\?))"
+                      r"(?P<vp>[a-z][^?]*)", re.I)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 
 

@@ -30,13 +30,14 @@ from server.notes.actions import task_words
 from server.notes.evidence import missing_facts
 from server.notes.prompt import DraftItem
 from server.notes.risks import find_cue
-from server.notes.names import suggest_names
+from server.notes.names import introduces, suggest_names
 from server.notes.schema import Person, Segment, merge_people
 from server.notes.semantic import RISK_MARGIN
 from server.notes.turns import STOP_WORDS as _STOP
 from server.notes.turns import Turn, is_small_talk, speaker_turns
 
 QUOTE_WHOLE_WORDS = 45
+DATED_WORDS = 8         # a sentence this short after a proposed meeting may give its day
 QUESTION_WORDS = 10     # a question this short is quoted with the answer it got
 DISCUSSION_WORDS = 16   # a discussion point quotes this many words around its figure  # a line up to this long is quoted whole, a longer one by sentence
 
@@ -223,7 +224,12 @@ _PRACTICAL_RISKS: tuple[tuple[str, str, str], ...] = (
                                     r"(?:been )?coming)\b"),
     ("isolation", "medium", r"\bnobody(?:'s| has)? been (?:round|in to see|to see)\b"),
     ("losing the home", "medium", r"\b(?:throw|kick|chuck|put)(?:s|ing)? (?:us|me|her|him|them) out\b"
-                                  r"|\bsofa[- ]?surf\w*|\bsleeping rough\b|\bon the streets\b"),
+                                  r"|\bsofa[- ]?surf\w*|\bsleeping rough\b|\bon the streets\b"
+                                  # nowhere to sleep: "I rode the night bus"
+                                  r"|\b(?:rode|ride|riding|rides|slept on|sleep on) the night bus"
+                                  r"(?:es)?\b|\b(?:slept|sleeping|sleeps|stayed|staying) (?:in "
+                                  r"(?:a|the|my) (?:car|tent|park|stairwell|bus station)|outside|"
+                                  r"rough)\b|\bnowhere (?:to|else to) (?:sleep|stay|go)\b"),
     ("disrepair", "medium", r"\bceiling (?:came|has come|fell|collapsed|caved|is coming) (?:down|in)\b|"
                             r"\b(?:exposed|bare|live) wires?\b|\bno (?:working )?(?:lock|smoke alarm)s?\b"),
     ("money", "medium", r"\bno money (?:left|for|till|until)\b|\b(?:can'?t|cannot|couldn'?t) afford "
@@ -364,7 +370,7 @@ def _with_meant_risks(items: list[DraftItem], segments: Sequence[Segment],
             ids = tuple(s.segment_id for s in sources)
             if (sentence.rstrip().endswith("?") or len(sentence.split()) < MEANT_RISK_WORDS
                     or all(sid in small for sid in ids) or _COMMITS.search(sentence)
-                    or _TELLING.match(sentence)
+                    or _TELLING.match(sentence) or introduces(sentence)
                     or any(_said_in(sentence, quoted.get(sid, "")) for sid in ids)):
                 continue
             candidates.append((name, sentence, ids))
@@ -564,7 +570,7 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
         items.append(_answering(item, seg, previous, speakers, meeting_date))
     said = turn.sentences() if turn is not None else [
         (s, (seg,)) for s in split_sentences(seg.text)]
-    items = [_in_context(i, said, seg, previous, speakers) for i in items]
+    items = [_in_context(i, said, seg, previous, speakers, meeting_date) for i in items]
     found: dict[tuple[str, str], DraftItem] = {}   # one item per section and segment
     relaying = False    # a worker passing on the person's own words: "He said, it's my home"
     for n, (sentence, sources) in enumerate(said):
@@ -599,7 +605,8 @@ def _segment_facts(seg: Segment, previous: Segment | None, by_worker: bool,
         items.extend(_proposed_meeting(name, said, meeting_date, turn is not None, evidence))
     # What was said with a figure, a sum or a date, and is in no other item of the turn, is
     # discussion: "She's missed nine days since half-term", "arrears of £1,240.50".
-    quoted = " ".join(i.text for i in found.values())
+    quoted = " ".join((*(i.text for i in found.values()),
+                       *(i.due_text for i in items if i.due_text)))   # "That's the 17th."
     for n, (sentence, sources) in enumerate(said):
         if ((m := _SPECIFIC.search(sentence)) and not sentence.rstrip().endswith("?")
                 and not _said_in(sentence, quoted) and not _COMMITS.search(sentence)
@@ -638,7 +645,9 @@ _MEETING_AGAIN = re.compile(
     r"\b(?:next one|next time|same (?:time|room|place|day)|pencil (?:in|it|that)|shall we say|"
     r"how about|let's say|in the diary|meet (?:again|up)|see (?:you|everyone|you all|you both) "
     r"(?:again|then|next)|catch up again|get together again|review (?:it|this|things|everything) "
-    r"again)\b", re.I)
+    r"again)\b|\b(?:get|come|meet) back together\b|\blet's (?:meet|regroup|reconvene|"
+    r"catch up|review)\b", re.I)
+MEETING_DATE_SENTENCES = 2   # "... get back together after the panel. Same place? Thursday the 16th?"
 
 
 def _asks_wishes(text: str) -> bool:
@@ -657,13 +666,19 @@ def _proposed_meeting(name: str, said: Sequence[tuple[str, tuple[Segment, ...]]]
                       ) -> list[DraftItem]:
     """The next meeting as a worker proposes it, often as a question or in passing: "Shall
     we say Tuesday the 22nd for the next one?", "Thursday the 17th, same room, same time"."""
-    for sentence, sources in said:
+    for n, (sentence, sources) in enumerate(said):
         if not _MEETING_AGAIN.search(sentence):
             continue
         words, due = date_in(sentence, meeting_date)
+        for after, more in said[n + 1:n + 1 + MEETING_DATE_SENTENCES]:
+            if due is not None or len(after.split()) > DATED_WORDS:
+                break
+            words, due = date_in(after, meeting_date)   # the day, asked or said just after
+            if due is not None:
+                sentence, sources = f"{sentence.strip()} {after.strip()}", (*sources, *more)
         if due is None:
             continue
-        cited = tuple(s.segment_id for s in sources) if by_turn else evidence
+        cited = tuple(dict.fromkeys(s.segment_id for s in sources)) if by_turn else evidence
         return [DraftItem("next_steps", _quote(name, "proposed", sentence), cited,
                           due_text=words, due=due)]
     return []
@@ -704,24 +719,53 @@ _DEFINITE_WORK = re.compile(r"\b(?:the|that|this|those|these|both)\s+(?:\w+\s+)?
                             re.I)
 
 
+# where the speaker's own task starts in its sentence: "..., and I'll get you on it"
+_OWN_TASK = re.compile(r"(?:\b(?:and|so)\s+)?\b(?:I|we)(?:'ll|\s+will|\s+can|\s+could)\b")
+
+
 def _words_of(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in _STOP}
 
 
 def _in_context(item: DraftItem, said: Sequence[tuple[str, tuple[Segment, ...]]],
                 seg: Segment, previous: Segment | None,
-                speakers: Mapping[str, Person]) -> DraftItem:
+                speakers: Mapping[str, Person], meeting_date: dt.date) -> DraftItem:
     """A task that leans back on what was just said ("I'll get the referral done tomorrow",
     "I'll put him on the list for Monday") quotes the line before it, which says what the
     referral or the list is: the task alone would not tell the worker what to do."""
     task = task_words(item.text)
     if (item.section != "actions" or "(asked by " in item.text
-            or not (_LEANS_BACK.search(task) or _DEFINITE_WORK.search(task))):
+            or not (_LEANS_BACK.search(task) or _DEFINITE_WORK.search(task)
+                    or re.match(r"(?:start|begin)\b", task, re.I))):
         return item
     mine = _words_of(task)
-    at = max(range(len(said)), key=lambda n: len(mine & _words_of(said[n][0])), default=-1)
+    shared = [len(mine & _words_of(sentence)) for sentence, _ in said]
+    if not any(shared):   # "I'll put you in for it.": the task's sentence by its small words
+        small = set(re.findall(r"[a-z']+", task.lower()))
+        shared = [len(small & set(re.findall(r"[a-z']+", sentence.lower())))
+                  for sentence, _ in said]
+    at = max(range(len(said)), key=lambda n: shared[n], default=-1)
     cited: tuple[str, ...] = ()   # the turn's own id already stands for its sentences
-    if at > 0:
+
+    def lacks(line: str) -> bool:   # "No promises, but I'll ask.": nothing the task lacks
+        return len(_words_of(line) - mine) < 2 or is_small_talk(line)
+
+    if re.match(r"(?:start|begin)\b", task, re.I):   # what starts is said after it
+        if not (0 <= at < len(said) - 1) or lacks(said[at + 1][0]):
+            return item
+        words = said[at + 1][0].strip().split()
+        quote = " ".join(words[:CONTEXT_WORDS]) + ("…" if len(words) > CONTEXT_WORDS else "")
+        return replace(item, text=f'{item.text.rstrip(".")} ({who(seg.speaker, speakers)}: '
+                                  f'"{quote}")')
+    own = said[at][0] if at >= 0 else ""
+    before = own[:m.start()].strip(" ,;") if (m := _OWN_TASK.search(own)) else ""
+    if before and not lacks(before):
+        # "There's a panel ..., it sits on the 14th, and I'll get you on it."
+        line, by = before, seg.speaker
+        if item.due is None:
+            due_text, due = date_in(before, meeting_date)
+            item = replace(item, due=due, due_text=due_text) if due is not None else item
+    elif at > 0 and not lacks(said[at - 1][0]):
         line, by = said[at - 1][0], seg.speaker
     elif previous is not None and previous.text.strip():
         # what the other asked or said that the task shares words with ("Can you send me
@@ -732,8 +776,8 @@ def _in_context(item: DraftItem, said: Sequence[tuple[str, tuple[Segment, ...]]]
     else:
         return item
     words = line.strip().split()
-    if len(_words_of(line) - mine) < 2 or is_small_talk(line):
-        return item   # "No promises, but I'll ask.": nothing the task lacks
+    if lacks(line):
+        return item
     quote = " ".join(words[-CONTEXT_WORDS:])
     quote = quote if len(words) <= CONTEXT_WORDS else "…" + quote
     text = f'{item.text.rstrip(".")} (after {who(by, speakers)}: "{quote}")'
@@ -763,12 +807,24 @@ def _answer(sentence: str, name: str, seg: Segment, previous: Segment | None,
             speakers: Mapping[str, Person], cited: tuple[str, ...]) -> DraftItem:
     """A discussion point, with the short question it answers ("How has her attendance
     been?") when there was one: the answer alone often lacks what it is about."""
-    asked = split_sentences(previous.text)[-1].strip() if previous is not None else ""
+    asked = _last_question(previous.text) if previous is not None else ""
     if (previous is None or previous.speaker == seg.speaker or not asked.endswith("?")
             or len(asked.split()) > QUESTION_WORDS):
         return DraftItem("discussion", _quote(name, "said", sentence), cited)
     text = f'Asked "{asked}", {name} said: "{sentence.strip().strip(chr(34))}"'
     return DraftItem("discussion", text, (previous.segment_id, *cited))
+
+
+def _last_question(text: str) -> str:
+    """The question a line ends with, with the short questions just before it: "And how's
+    Mason been? Since Saturday?" asks about Mason, not only about Saturday."""
+    sentences = [s.strip() for s in split_sentences(text)]
+    asked = sentences[-1] if sentences else ""
+    for sentence in reversed(sentences[:-1]):
+        if not sentence.endswith("?") or len(f"{sentence} {asked}".split()) > QUESTION_WORDS:
+            break
+        asked = f"{sentence} {asked}"
+    return asked
 
 
 PURPOSE_WORDS = 40   # a stated purpose is quoted with what follows it, up to this many words
@@ -796,6 +852,11 @@ def _whole(item: DraftItem, name: str, sentence: str, text: str) -> DraftItem:
     sentences ("Staying in my own house. Sixty years I've lived here.")."""
     if len(text.split()) > QUOTE_WHOLE_WORDS or sentence.strip() == text.strip():
         return item
+    # without the questions put to others in passing ("Can I come in there, Paul? From our
+    # side the fire risk is the big one. Helen, does he still smoke?"): they assert nothing
+    text = " ".join(s.strip() for s in split_sentences(text) if not s.rstrip().endswith("?"))
+    if sentence.strip() == text.strip():
+        return item
     verb = next((v for v in ("observed", "passed on") if item.text.startswith(f"{name} {v}:")),
                 "said")
     return replace(item, text=_quote(name, verb, text))
@@ -809,7 +870,7 @@ def _worker_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftIt
     if _OBSERVED.search(sentence) and not _COMMITS.search(sentence):
         return DraftItem("observations", _quote(name, "observed", sentence), evidence)
     cue = find_cue(sentence)
-    if cue is not None and not _COMMITS.search(sentence):
+    if cue is not None and not _COMMITS.search(sentence) and not introduces(sentence):
         severity = "high" if cue[0] in _HIGH_CUES else "medium"
         return DraftItem("risks", _quote(name, "said", sentence), evidence, severity=severity)
     # a worker's worry is their assessment of risk: "What worries me is the stairs"
@@ -838,7 +899,7 @@ _WORKER_TOPICS = frozenset({"arrears", "debt", "money"})
 
 def _person_fact(name: str, sentence: str, evidence: tuple[str, ...]) -> DraftItem | None:
     """Anyone else's line: a risk they disclose, else their own wishes and feelings."""
-    risk = _risk(sentence)
+    risk = _risk(sentence) if not introduces(sentence) else None
     if risk is not None:
         return DraftItem("risks", _quote(name, "said", sentence), evidence, severity=risk)
     if _VOICE.search(sentence):

@@ -69,6 +69,7 @@ uncle up upset us very wait want was we well were what when where which while wh
 worried would wow yeah yes yesterday yet you your yours son babe christ doctor nurse officer
 christmas easter summer winter spring autumn english british scottish welsh irish polish
 romanian muslim christian catholic jewish hindu sikh
+erm er um umm uh uhm hmm mm mmm ooh aw ta oi innit family neighbours friends
 """.split()) | {n.lower() for n in (*calendar.day_name, *calendar.month_name) if n}
 _COMMON_ENDINGS = ("ally", "ously", "tely", "ntly", "fully", "stly", "ssly", "ively", "ingly",
                    "ably", "ibly")
@@ -88,6 +89,10 @@ _ROLES: tuple[tuple[str, str], ...] = (
     (r"grandad|granddad|grandpa|grandfather", "grandfather"),
     (r"aunt|auntie|aunty", "aunt"), (r"sister", "sister"), (r"brother", "brother"),
     (r"SENCO|SENDCo|SENCo", "SENCO"), (r"midwife", "midwife"), (r"head ?teacher", "head teacher"),
+    # advisers known by their initials: independent domestic / sexual violence adviser
+    (r"housing options(?: officer| adviser| advisor)?", "housing officer"),
+    (r"IDVA", "IDVA"), (r"ISVA", "ISVA"), (r"CPN", "community psychiatric nurse"),
+    (r"AMHP", "AMHP"), (r"IMCA", "IMCA"), (r"IRO", "independent reviewing officer"),
 )
 _ORGS: tuple[tuple[str, str], ...] = (
     (r"(?:the\s+)?(?:council['’]?s?\s+)?housing(?:\s+(?:team|department|office|association))?",
@@ -309,6 +314,12 @@ def _introductions(text: str) -> list[tuple[str, int]]:
             if name and not _reported(text, m.start()):
                 found.append((m.start(), name, m.end()))
     return [(name, end) for _, name, end in sorted(found)]
+
+
+def introduces(sentence: str) -> bool:
+    """Whether the speaker says who they are in the sentence ("I'm Idris, I'm an IDVA, an
+    independent domestic violence adviser"): a title is not a disclosure."""
+    return bool(_introductions(sentence)) or any(p.search(sentence) for p in _SELF_ROLES)
 
 
 def _own_role(text: str, intro_ends: Iterable[int]) -> str:

@@ -76,6 +76,14 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"\b(?:put|kick)\w* (?:my|your|his|her|their) (?:windows?|door) (?:in|through)\b",
         r"\bsmash\w* (?:my|your|his|her|their|the) (?:windows?|door|car|phone|tv|telly)\b",
         r"\bhands? (?:round|around|on) (?:my|her|his|their) (?:neck|throat)\b",
+        # "he had me up against the fridge by my throat", "pinned her to the wall"
+        r"\bby (?:my|her|his|their|the) (?:neck|throat)\b",
+        r"\b(?:pinned|held|had|pushed|shoved) (?:me|her|him|them) (?:up )?(?:against|to) the "
+        r"(?:wall|fridge|door|floor|bed|sofa|counter|car)\b",
+        # a threat to take the children: "I'll take them, I know where Mason's school is"
+        r"\b(?:you can'?t|you won'?t) keep (?:them|the kids|the children|him|her) from me\b",
+        r"\bI know where (?:you live|[\w'’]+ school is|the school is|you work)\b",
+        r"\byou'?ll (?:regret|pay for) (?:this|it)\b",
         r"\bshak(?:e|es|ing|en|ed|ing) (?:him|her|them|the baby)\b(?! (?:hands|awake))",
         r"\blos(?:e|es|ing|t) (?:my|his|her|their) temper with\b",
         r"\bthreatened by\b",
@@ -92,6 +100,11 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"swearing|swore) at (?:me|her|him|them|us|the (?:kids?|children|baby))\b",
         r"\b(?:scared|afraid|frightened|terrified) (?:to go home|to go back|of going home|to be at "
         r"home|to tell (?:anyone|him|her|them))\b",
+        # a child who witnessed it: "hiding in the airing cupboard... He'd heard all of it"
+        r"\b(?:he|she|they)(?:'d| had)? (?:heard|seen|saw) (?:all of it|everything|it all|the "
+        r"whole thing)\b",
+        r"\bhiding (?:in|under|behind) (?:the|his|her|their|a|an) (?:\w+ )?(?:cupboard|wardrobe|"
+        r"bed|room|bathroom|stairs|sofa)\b",
     ),
     "sexual harm": (
         r"\bsexual(?:ly)? (?:abus\w*|assault\w*|exploit\w*|harm\w*)", r"\brap(?:e|ed|ing)\b", r"\bgroom(?:ed|ing)\b",

@@ -546,3 +546,22 @@ def test_a_task_reported_back_on_a_day_is_done_by_that_day() -> None:
     found = one("I'll do that search and let you know by Monday.")
     assert (found.text, found.due) == (
         "Sarah to do that search, and let you know by Monday.", dt.date(2026, 12, 7))
+
+
+def test_a_day_said_again_pins_down_the_day_before_it() -> None:
+    step = said("So I'll come back Tuesday week, after school. That's the 17th.")
+    assert [(c.kind, c.due) for c in step] == [("next_step", dt.date(2026, 12, 17))]
+    assert "That's the 17th" in step[0].text
+
+
+def test_someone_elses_words_quoted_are_not_the_speakers_task() -> None:
+    assert said("He keeps sending stuff like, you can't keep them from me, I'll take them.",
+                "S2") == []
+    assert said("He said, I'll be round tomorrow.", "S2") == []
+
+
+def test_a_service_that_can_start_on_a_day_is_an_action() -> None:
+    start = one("From our side, we can start on Thursday.")
+    assert start.due == dt.date(2026, 12, 3) and start.owner == "Sarah"
+    assert said("I'll start with the easy questions.") == []
+

@@ -615,3 +615,57 @@ def test_figures_in_the_chat_before_the_purpose_are_not_discussion_and_quotes_lo
     assert [d.evidence for d in by_section["discussion"]] == [("s_4",)]
     assert by_section["purpose"][0].text == (
         'Priya said: "The reason I\'m here today is to review the child in need plan."')
+
+
+def test_a_task_put_as_a_question_is_taken_with_its_day_and_its_object():
+    script = [("S1", "Hi, I'm Neil, housing options at the council."),
+              ("S2", "I'm Darren, her uncle."),
+              ("S1", "Right, so, Darren, you're going to ring Clarion on Monday, yeah, just to "
+                     "check they're okay with her staying?"),
+              ("S2", "Yeah. Monday. I'll ring them first thing.")]
+    _, _, _, by_section = facts_by_section(script)
+    rung = by_section["actions"][0]
+    assert (rung.owner, rung.due) == ("Darren", dt.date(2026, 12, 7))
+    assert "Clarion" in rung.text and rung.evidence == ("s_3", "s_4")
+
+
+def test_a_task_quotes_what_its_own_sentence_said_before_it_and_takes_its_day():
+    script = [("S1", "Hi, I'm Neil, housing options at the council."),
+              ("S1", "There's a panel for the supported housing, it sits on the 14th, and "
+                     "I'll get you on it."),
+              ("S1", "Right, leave that with me. They can do a new door and better locks. "
+                     "I'll put you in for it.")]
+    _, _, _, by_section = facts_by_section(script)
+    panel, door = by_section["actions"]
+    assert panel.due == dt.date(2026, 12, 14)
+    assert 'after Neil: "There\'s a panel for the supported housing' in panel.text
+    assert 'after Neil: "They can do a new door and better locks."' in door.text
+
+
+def test_a_next_meeting_takes_its_day_from_the_short_question_after_it():
+    script = [("S1", "Hi, I'm Neil, housing options at the council."),
+              ("S1", "So let's get back together after the panel, when we know more. Same "
+                     "place, if that's alright? Thursday the 17th?"),
+              ("S2", "Yeah, fine.")]
+    _, _, _, by_section = facts_by_section(script)
+    step = by_section["next_steps"][0]
+    assert step.due == dt.date(2026, 12, 17) and "Thursday the 17th?" in step.text
+
+
+def test_an_introduction_is_no_risk_and_a_quote_drops_the_questions_put_in_passing():
+    script = [("S1", "Hi, I'm Gareth, the social worker."),
+              ("S2", "Hiya. So I'm Idris, I'm an independent domestic violence adviser."),
+              ("S3", "Can I come in there, Idris? He had me by the throat. Do you remember?")]
+    _, _, _, by_section = facts_by_section(script)
+    risks = by_section["risks"]
+    assert [r.evidence for r in risks] == [("s_3",)]
+    assert risks[0].text.endswith('said: "He had me by the throat."')
+
+
+def test_the_answer_keeps_the_short_questions_it_answers():
+    script = [("S1", "Hi, I'm Gareth, the social worker."),
+              ("S1", "And how's Mason been? Since Saturday?"),
+              ("S2", "He's wet the bed twice since the 28th of November.")]
+    _, _, _, by_section = facts_by_section(script)
+    assert by_section["discussion"][0].text.startswith(
+        'Asked "And how\'s Mason been? Since Saturday?", ')

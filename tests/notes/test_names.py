@@ -36,6 +36,8 @@ def one(text: str, speaker: str = "S1") -> dict[str, NameSuggestion]:
     ("Hello, it's Niall, the discharge coordinator on Elm Ward.", "Niall",
      "discharge coordinator"),
     ("And I'm Alasdair, the SENCO here at Rowan Hill.", "Alasdair", "SENCO"),
+    ("Yeah, so I'm Idris, I'm an IDVA, with the Harbour Project.", "Idris", "IDVA"),
+    ("And I'm Neil, housing options at the council.", "Neil", "housing officer"),
 ])
 def test_self_introductions_name_the_speaker(text: str, name: str, role: str) -> None:
     assert one(text) == {"S1": NameSuggestion("S1", name, role, "s_1")}
@@ -79,6 +81,7 @@ def test_a_role_said_of_oneself_is_a_suggestion_without_a_name(text: str, role: 
     "I'm a bit early.",
     "It's Niall's, the blue one.",      # whose it is, not who is speaking
     "As you know, I've got to go.",
+    "I'm just, Erm, I'm on your side, basically.",   # a hesitation is nobody's name
 ])
 def test_false_friends_suggest_nothing(text: str) -> None:
     assert one(text) == {}
@@ -473,3 +476,9 @@ def test_a_name_with_an_s_that_is_another_name_said_is_a_possessive() -> None:
                                 ("S2", "Good to see you, Daniel."),
                                 ("S3", "Thanks.")))
     assert found["S1"].name == "Neil"
+
+
+def test_a_question_about_who_helps_names_nobody() -> None:
+    found = present_people(lines(("S1", "Is there anyone else helping? Family, neighbours?"),
+                                 ("S2", "Not really, no.")), {})
+    assert found == []

@@ -43,6 +43,12 @@ DISCLOSURES = [
     ("He's been staying out with older lads.", "exploitation"),
     ("He's been taking my bank card and I never see the money.", "financial abuse"),
     ("My nephew keeps asking me for money and I can't say no.", "financial abuse"),
+    ("When I was pregnant he had me up against the fridge by my throat.", "violence"),
+    ("He pinned her to the wall.", "violence"),
+    ("He keeps sending stuff like, you can't keep them from me.", "violence"),
+    ("And last night one just said, you'll regret this.", "violence"),
+    ("I found him after, hiding in the airing cupboard. He'd heard all of it.",
+     "domestic abuse"),
 ]
 EVERYDAY = [
     "She hurt her knee at football.",
@@ -72,6 +78,9 @@ EVERYDAY = [
     "Shall we carry on with the plan?",
     "I've been keeping my receipts like you said.",
     "We put the window in last spring.",
+    "I held the door to the car for her.",
+    "I heard all of it on the radio this morning.",
+    "You'll regret not coming to the quiz, it was brilliant.",
 ]
 
 
