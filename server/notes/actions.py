@@ -71,6 +71,7 @@ _DATE = re.compile(
     rf"(?:day|week|fortnight|month)s?'?s?"
     rf"(?:\s+time)?|(?:in|within)\s+(?:a|one)\s+fortnight"
     rf"|(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+(?:week|month)"
+    rf"|{_COUNT}\s+(?:weeks?|fortnights?)\s+(?:today|tomorrow)"
     rf"|(?:by\s+|later\s+)?(?:today|tonight|this\s+(?:morning|afternoon|evening))"
     rf"|(?:first\s+thing\s+)?tomorrow{_TIME}|(?:by\s+|in\s+|during\s+)?next\s+(?:week|month)"
     # a bare day of the month, which dates.py leaves to the month-named forms
@@ -311,11 +312,12 @@ _MEET = (r"(?:(?:home|school|family|network|professionals'?|strategy|core\s+grou
          r"protection|child\s+in\s+need|CIN|LAC|looked\s+after|TAF|team\s+around\s+the\s+family|"
          r"case|best\s+interests|discharge|pathway(?:\s+plan)?|care|annual|six[- ]monthly|"
          r"follow[- ]up|joint)\s+)?(?:visit|meeting|review|appointment|conference|catch-up|"
-         r"check-in|session|panel|hearing)")
+         r"check-in|session|panel|hearing|discussion)")
 _RETURN = re.compile(
     rf"^(?:reconvene|regroup|get\s+back\s+together|meet\s+back\b|"
     rf"(?:come|pop|call|be|get)\s+back\b(?!\s+to\s+(?:that|this|it|you)\b)|(?:come|pop|call)"
-    rf"\s+(?:round|over|in)\b|visit\b|see\s+(?:you|him|her|them|everyone)\b|meet\s+(?:again|up)\b|"
+    rf"\s+(?:round|over|in)\b|(?:come|pop)\s+(?:and|to)\s+see\b|"
+    rf"visit\b|see\s+(?:you|him|her|them|everyone)\b|meet\s+(?:again|up)\b|"
     rf"catch\s+up\s+again\b|(?:attend|be\s+at|come\s+to|go\s+to|chair|hold|have)\s+"
     rf"(?:the\s+|our\s+|a\s+|another\s+)?(?:next\s+)?{_MEET}"
     # "we'll get everyone back round the table in six weeks"
@@ -434,9 +436,25 @@ _PAST = re.compile(r"\b(?:last|ago|yesterday|was|were|did|went|had|came)\b", re.
 _VAGUE_DUE = re.compile(r"\b(?:week|month|fortnight|soon|end)\b", re.I)
 
 
+_DATE_ENDS = re.compile(r"\s*(?:[,.;?!]|$|(?:about|at|around)\b)", re.I)
+_AFTER_COMMA = re.compile(r"\s*,\s*(?:(?:so|that's|that\s+is|which\s+is)\s+)?", re.I)
+
+
 def _date_after(tail: str, ref: dt.date) -> tuple[str | None, dt.date | None]:
     """The date a following clause gives the task: "I'll write up a plan, and she'll have
     it within five working days"."""
+    # "I'll come back, three weeks today, so Tuesday the 31st, about four?"
+    lead = _AFTER_COMMA.match(tail)
+    if lead is not None and lead.end() < len(tail):
+        said, due = date_in(tail[lead.end():], ref)
+        more = tail[lead.end() + len(said or ""):]
+        if (said is not None and tail[lead.end():].startswith(said)
+                and _DATE_ENDS.match(more)):   # not "..., on Monday Alan's taking you"
+            if (later := _AFTER_COMMA.match(more)) is not None:
+                said_too, due_too = date_in(more[later.end():], ref)   # "..., so Tuesday the 31st"
+                if said_too is not None and more[later.end():].startswith(said_too):
+                    return f"{said.strip()}, {said_too.strip()}", due_too
+            return said.strip(), due
     m = _BACK_TO_IT.search(tail[:BACK_TO_IT_CHARS]) or _WHEN_THERE.match(tail)
     if m is None:
         return None, None

@@ -51,6 +51,9 @@ _WEEKDAY = re.compile(rf"\b(?:(?P<mod>next|this|coming|on|by|before|until|a\s+we
 _IN_SPAN = re.compile(rf"\b(?:in|within|after)\s+(?:the\s+next\s+)?(?:(?P<n>\d+)|(?P<w>{_NUM}))"
                       r"\s+(?P<working>(?:working|business)\s+)?(?P<unit>day|week|fortnight|month)s?"
                       r"(?:'s)?(?:\s+time)?\b", re.I)
+# "a week today", "three weeks tomorrow", "a fortnight today": counted from that day
+_WEEKS_FROM = re.compile(rf"\b(?:(?P<n>\d+)|(?P<w>{_NUM}))\s+(?P<unit>week|fortnight)s?\s+"
+                         r"(?P<day>today|tomorrow)\b", re.I)
 _FORTNIGHT = re.compile(r"\b(?:in|within)\s+(?:a|one)\s+fortnight\b", re.I)
 _RELATIVE = re.compile(r"\b(?P<what>today|tonight|this\s+(?:afternoon|evening)|tomorrow|"
                        r"next\s+week|next\s+month|end\s+of\s+(?:the|this)\s+week|"
@@ -63,7 +66,7 @@ def resolve_date(text: str | None, meeting_date: dt.date) -> dt.date | None:
     Absolute dates win over relative ones ("in two weeks, on the tenth of December")."""
     if not text:
         return None
-    for finder in (_absolute, _weekday, _span, _relative):
+    for finder in (_absolute, _weekday, _weeks_from, _span, _relative):
         found = finder(text, meeting_date)
         if found is not None:
             return found
@@ -133,6 +136,15 @@ def _weekday(text: str, ref: dt.date) -> dt.date | None:
     if m["week"] or mod == "a week on":
         found += dt.timedelta(days=7)
     return found
+
+
+def _weeks_from(text: str, ref: dt.date) -> dt.date | None:
+    m = _WEEKS_FROM.search(text)
+    if m is None:
+        return None
+    count = int(m["n"]) if m["n"] else _UNITS[re.sub(r"\s+", " ", m["w"].lower())]
+    days = count * (14 if m["unit"].lower() == "fortnight" else 7)
+    return ref + dt.timedelta(days=days + (m["day"].lower() == "tomorrow"))
 
 
 def _span(text: str, ref: dt.date) -> dt.date | None:

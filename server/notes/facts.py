@@ -326,6 +326,7 @@ def find_facts(segments: Sequence[Segment], speakers: Mapping[str, Person],
     if not any(i.section == "purpose" for i in items):
         items.extend(_stated_aim(speaker_turns(segments), workers, speakers))
     items = _dated_when_asked(items, speaker_turns(segments), meeting_date)
+    items = _agreed_meeting(items, speaker_turns(segments), workers, speakers, meeting_date)
     if purpose_scores is not None:
         items = _with_meant_purpose(items, speaker_turns(segments), speakers, purpose_scores)
     if risk_scores is not None:
@@ -465,6 +466,47 @@ def _dated_when_asked(items: list[DraftItem], turns: Sequence[Turn],
         out[undated[-1]] = replace(task, text=f'{task.text.rstrip(".")} (asked when: '
                                                f'"{said}")', due=due, due_text=said,
                                    evidence=tuple(dict.fromkeys(cited)))
+    return out
+
+
+_WHEN_MEET = re.compile(
+    r"\bwhen (?:can|shall|could|should|do|would) we (?:meet|get together|do this|catch up|"
+    r"review|come back|see each other)\b|\bwhen(?:'s| is| would be| are you) (?:good|best|"
+    r"free|around|okay|ok) for (?:you|the next|another|a visit|us to)\b|\bwhat day (?:is|would "
+    r"be|suits) (?:good|best|you)\b", re.I)
+
+
+def _agreed_meeting(items: list[DraftItem], turns: Sequence[Turn], workers: set[str],
+                    speakers: Mapping[str, Person], meeting_date: dt.date) -> list[DraftItem]:
+    """A next meeting a worker proposes without a day, and the day the other gives: "Shall
+    we meet again once the panel's sat? When's good for you?" / "Thursday the 17th, after
+    school." """
+    dated = {i.due for i in items if i.section == "next_steps" and i.due is not None}
+    out = list(items)
+    for asking, answer in zip(turns, turns[1:]):
+        speaker = asking.segments[0].speaker
+        if speaker not in workers or answer.segments[0].speaker == speaker:
+            continue
+        put = asking.sentences()[-MEETING_DATE_SENTENCES:]
+        asked = [t for t, _ in put]
+        if not any(_MEETING_AGAIN.search(t) or _WHEN_MEET.search(t) for t in asked) \
+                or any(date_in(t, meeting_date)[1] is not None for t in asked):
+            continue
+        reply, sources = next(((t, src) for t, src in answer.sentences()[:MEETING_DATE_SENTENCES]
+                               if len(t.split()) <= 2 * DATED_WORDS
+                               and date_in(t, meeting_date)[1] is not None), ("", ()))
+        if not reply:
+            continue
+        said, due = date_in(reply, meeting_date)
+        if due is None or due < meeting_date or due in dated:
+            continue
+        dated.add(due)
+        text = (f'{who(speaker, speakers)} asked: "{" ".join(t.strip() for t in asked)}" '
+                f'{who(answer.segments[0].speaker, speakers)} said: "{reply.strip()}"')
+        cited = (*(seg.segment_id for _, src in put for seg in src),
+                 *(seg.segment_id for seg in sources))
+        out.append(DraftItem("next_steps", text, tuple(dict.fromkeys(cited)),
+                             due_text=said, due=due))
     return out
 
 

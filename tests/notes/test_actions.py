@@ -565,3 +565,16 @@ def test_a_service_that_can_start_on_a_day_is_an_action() -> None:
     assert start.due == dt.date(2026, 12, 3) and start.owner == "Sarah"
     assert said("I'll start with the easy questions.") == []
 
+
+
+@pytest.mark.parametrize(("line", "kind", "due"), [
+    ("And then I'll come and see you at home, a week today.", "next_step", dt.date(2026, 12, 8)),
+    ("We'll hold a strategy discussion on Tuesday the 15th.", "next_step", dt.date(2026, 12, 15)),
+    ("Then I'll come back, three weeks today, so Tuesday the 22nd, about four?", "next_step",
+     dt.date(2026, 12, 22)),
+    ("I'll come back a fortnight tomorrow.", "next_step", dt.date(2026, 12, 16)),
+    ("I'll ring the school, Monday.", "action", dt.date(2026, 12, 7)),
+])
+def test_the_next_visit_and_its_day_as_people_say_them(line: str, kind: str, due: dt.date) -> None:
+    found = one(line)
+    assert (found.kind, found.due) == (kind, due)

@@ -34,6 +34,9 @@ THURSDAY = dt.date(2026, 11, 26)
     ("tomorrow", dt.date(2026, 11, 27)),
     ("by the end of the week", dt.date(2026, 11, 27)),
     ("end of the month", dt.date(2026, 11, 30)),
+    ("a week today", dt.date(2026, 12, 3)),                  # counted from today, not today
+    ("three weeks tomorrow", dt.date(2026, 12, 18)),
+    ("a fortnight today", dt.date(2026, 12, 10)),
 ])
 def test_spoken_dates_resolve_against_the_meeting_date(spoken: str, expected: dt.date) -> None:
     assert resolve_date(spoken, THURSDAY) == expected

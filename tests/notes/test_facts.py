@@ -669,3 +669,15 @@ def test_the_answer_keeps_the_short_questions_it_answers():
     _, _, _, by_section = facts_by_section(script)
     assert by_section["discussion"][0].text.startswith(
         'Asked "And how\'s Mason been? Since Saturday?", ')
+
+
+def test_the_day_another_gives_for_the_next_meeting_dates_it():
+    script = [("S1", "Hi, I'm Neil, housing options at the council."),
+              ("S1", "We should meet again once the panel's sat. When's good for you?"),
+              ("S2", "Thursday the 17th, after school. Is that okay?"),
+              ("S1", "When can we talk about the bills?"),
+              ("S2", "Last Monday was easier.")]
+    _, _, _, by_section = facts_by_section(script)
+    step, = by_section["next_steps"]
+    assert step.due == dt.date(2026, 12, 17) and step.evidence == ("s_2", "s_3")
+    assert '"Thursday the 17th, after school."' in step.text
