@@ -372,6 +372,7 @@ def _with_meant_risks(items: list[DraftItem], segments: Sequence[Segment],
             if (sentence.rstrip().endswith("?") or len(sentence.split()) < MEANT_RISK_WORDS
                     or all(sid in small for sid in ids) or _COMMITS.search(sentence)
                     or _TELLING.match(sentence) or introduces(sentence)
+                    or _HOSPITALITY.search(sentence)
                     or any(_said_in(sentence, quoted.get(sid, "")) for sid in ids)):
                 continue
             candidates.append((name, sentence, ids))
@@ -382,6 +383,12 @@ def _with_meant_risks(items: list[DraftItem], segments: Sequence[Segment],
              if score >= RISK_MARGIN]
     return sorted(items + meant, key=lambda i: min((order.get(sid, 1 << 30)
                                                      for sid in i.evidence), default=1 << 30))
+
+
+# offering tea is not a scald risk: "Kettle's just boiled, so it's no trouble."
+_HOSPITALITY = re.compile(r"\bkettle(?:'s| is| has)\s+(?:just\s+)?(?:on|boiled|boiling)\b|"
+                          r"\b(?:put|pop|stick) the kettle on\b|\bwhile the kettle\b|"
+                          r"\b(?:a cup of tea|a cuppa|a brew|tea or coffee|milk and sugar)\b", re.I)
 
 
 def _empty_task(item: DraftItem) -> bool:

@@ -71,6 +71,16 @@ def test_the_rules_add_a_risk_by_meaning_only_where_no_rule_took_the_line(bank) 
     assert [i for i in scored.items if i.section != "risks"] == list(plain.items)
 
 
+def test_tea_and_introductions_are_never_risks_by_meaning() -> None:
+    segs = lines(("S1", "Hi, I'm Idris, an independent domestic violence adviser."),
+                 ("S2", "Kettle's just boiled, so it's no trouble at all."),
+                 ("S1", "While the kettle's on, just to explain how this works."),
+                 ("S2", "She left the kettle on the hob and it boiled dry twice."))
+    everything = find_facts(segs, known_people(segs, {}), WEDNESDAY,
+                            lambda texts: [1.0] * len(texts))
+    assert [r.evidence for r in everything.items if r.section == "risks"] == [("s_4",)]
+
+
 def test_the_bundled_examples_are_balanced_and_distinct() -> None:
     bank = json.loads(EXAMPLES.read_text(encoding="utf-8"))
     risk, everyday = ([e["text"] for e in bank[k]] for k in ("risk", "not_risk"))
